@@ -1,0 +1,31 @@
+#pragma once
+// Transition-state rate with the kinetically resolved activation energy:
+//   Γ = ν exp(-E_a / k_B T),  E_a = E_KRA + ΔE/2 - W/2,
+// with ΔE = E_final - E_initial from the lattice Hamiltonian and W = q F·Δr the
+// work the field does on the moving charge q (e) over its displacement Δr (Å)
+// in the field F (V/Å). Because E_KRA is the same for a hop and its reverse,
+// detailed balance holds exactly. Clamp: the transition state never lies below
+// either end state, E_a >= max(0, ΔE - W); a clamped hop is reported.
+namespace hkmc::barriers {
+
+struct HopRate {
+  double rate_hz;
+  double e_a_ev;
+  bool clamped;
+};
+
+class RateLaw {
+ public:
+  RateLaw(double attempt_frequency_hz, double temperature_k);
+  HopRate rate(double e_kra_ev, double delta_e_ev, double field_work_ev) const;
+  double attempt_frequency_hz() const { return m_nu; }
+  double temperature_k() const { return m_temperature; }
+  double beta_per_ev() const { return m_beta; }
+
+ private:
+  double m_nu;
+  double m_temperature;
+  double m_beta;  // 1 / (k_B T), 1/eV
+};
+
+}  // namespace hkmc::barriers

@@ -1,0 +1,43 @@
+#pragma once
+// Initial occupancies: random at a composition, or layered slabs along an axis.
+// Counts are exact: species s gets floor(f_s N) sites and the remainder goes to
+// the largest fractional parts (ties: lower species code first), so a
+// composition maps to one set of counts on every machine.
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "hkmc/common/Random.hpp"
+#include "hkmc/lattice/Species.hpp"
+#include "hkmc/lattice/Supercell.hpp"
+
+namespace hkmc::lattice {
+
+using Composition = std::map<Occupant, double>;  // species code -> fraction, sums to 1
+
+struct DefectCounts {
+  std::int64_t vacancies = 0;
+  std::int64_t interstitials = 0;
+  Occupant interstitial_species = kEmpty;  // kEmpty: drawn from the local composition
+};
+
+struct Layer {
+  int cells = 0;  // thickness along the axis, in unit cells
+  Composition composition;
+};
+
+// Exact integer counts for n sites (see the header comment).
+std::map<Occupant, std::int64_t> exact_counts(const Composition& composition, std::int64_t n);
+
+std::vector<Occupant> random_configuration(const Supercell& supercell,
+                                           const Composition& composition,
+                                           const DefectCounts& defects, RandomGenerator& rng);
+
+// Slabs stacked from cell 0 along `axis`; their cells must sum to the supercell
+// size along it. Vacancies are then drawn uniformly over all lattice sites and
+// interstitials over all interstitial sites (species from the local layer).
+std::vector<Occupant> layered_configuration(const Supercell& supercell, int axis,
+                                            const std::vector<Layer>& layers,
+                                            const DefectCounts& defects, RandomGenerator& rng);
+
+}  // namespace hkmc::lattice

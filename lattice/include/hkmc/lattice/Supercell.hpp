@@ -1,0 +1,78 @@
+#pragma once
+// A crystal replicated n1 x n2 x n3 times with periodic boundaries. Only the
+// mobile sites are indexed: site = ((i*n2 + j)*n3 + k)*M + m, with m the index
+// into Crystal::mobile_basis() and M their number.
+#include <Eigen/Core>
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "hkmc/lattice/Crystal.hpp"
+
+namespace hkmc::lattice {
+
+using CellIndex = std::array<int, 3>;
+
+// A mobile site relative to another site's unit cell.
+struct SiteOffset {
+  int mobile = -1;        // index into Crystal::mobile_basis(); -1 = none
+  CellIndex cell{0, 0, 0};  // cell offset
+  bool operator==(const SiteOffset&) const = default;
+};
+
+class Supercell {
+ public:
+  Supercell(Crystal crystal, CellIndex dims);
+
+  const Crystal& crystal() const { return m_crystal; }
+  const CellIndex& dims() const { return m_dims; }
+  int num_cells() const { return m_dims[0] * m_dims[1] * m_dims[2]; }
+  int mobile_count() const { return m_mobile_count; }
+  int num_sites() const { return num_cells() * m_mobile_count; }
+
+  int site(const CellIndex& cell, int mobile) const {
+    return ((cell[0] * m_dims[1] + cell[1]) * m_dims[2] + cell[2]) * m_mobile_count + mobile;
+  }
+  int mobile_of(int site) const { return site % m_mobile_count; }
+  CellIndex cell_of(int site) const {
+    int c = site / m_mobile_count;
+    const int k = c % m_dims[2];
+    c /= m_dims[2];
+    return {c / m_dims[1], c % m_dims[1], k};
+  }
+  // The site at `offset` from the cell of `site`, wrapped periodically.
+  int shifted(int site, const SiteOffset& offset) const {
+    return shifted_from(cell_of(site), offset);
+  }
+  // Same, from a cell already decomposed (saves the divisions in hot loops).
+  int shifted_from(const CellIndex& c, const SiteOffset& offset) const {
+    CellIndex n;
+    for (int d = 0; d < 3; ++d) {
+      int v = c[d] + offset.cell[d];
+      v %= m_dims[d];
+      if (v < 0) v += m_dims[d];
+      n[d] = v;
+    }
+    return this->site(n, offset.mobile);
+  }
+
+  // Cartesian position (Å) of a site inside the box.
+  Eigen::Vector3d position(int site) const;
+  // Fractional position in units of the unit cell (unwrapped cell index + basis).
+  Eigen::Vector3d cell_frac(int site) const;
+  const BasisSite& basis_site(int site) const {
+    return m_crystal.basis()[m_crystal.mobile_basis()[mobile_of(site)]];
+  }
+  SiteRole role(int site) const { return basis_site(site).role; }
+  // Rows: the periodic box vectors (Å).
+  Eigen::Matrix3d box() const;
+  // Shortest distance between a periodic box face and the opposite face (Å).
+  double min_width() const;
+
+ private:
+  Crystal m_crystal;
+  CellIndex m_dims;
+  int m_mobile_count;
+};
+
+}  // namespace hkmc::lattice
