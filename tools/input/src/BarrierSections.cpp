@@ -1,0 +1,204 @@
+// [[mechanisms]] and [barriers]: which hops exist and where their barriers come
+// from. See docs/input/{mechanisms,barriers}.md.
+#include <algorithm>
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "Sections.hpp"
+
+namespace hkmc::input::detail {
+
+namespace {
+
+const std::vector<std::string> kProviders = {"constant", "model", "table"};
+// Keys that only one provider reads; given with another provider they would be
+// silently ignored, so they are errors instead.
+const std::vector<std::pair<std::string, std::string>> kProviderKeys = {
+    {"E_kra", "constant"}, {"E0", "model"}, {"slope", "model"}, {"file", "table"}};
+
+bool non_negative(double x) { return x >= 0; }
+
+void read_e_kra(SectionContext& ctx, const Field& f) {
+  auto& barriers = ctx.spec.barriers;
+  if (f.node()->is_number()) {
+    if (auto v = f.number(non_negative, "must be >= 0 eV")) barriers.e_kra_ev = *v;
+    return;
+  }
+  if (!f.node()->is_table()) {
+    f.fail("must be a number (eV) or a table of \"mechanism\" or \"mechanism/path\" -> eV");
+    return;
+  }
+  auto t = f.table({});
+  for (const auto& key : t->keys()) {
+    const Field entry = t->field(key);
+    auto v = entry.number(non_negative, "must be >= 0 eV");
+    if (key == "default") {
+      if (v) barriers.e_kra_ev = *v;
+      continue;
+    }
+    const auto slash = key.find('/');
+    const std::string mechanism = key.substr(0, slash);
+    const std::string path = slash == std::string::npos ? std::string() : key.substr(slash + 1);
+    if (!is_identifier(mechanism) || (slash != std::string::npos && path.empty())) {
+      entry.fail("the key must be \"default\", \"<mechanism>\" or \"<mechanism>/<path>\"");
+      continue;
+    }
+    if (ctx.mechanisms_complete && !ctx.mechanism_names.empty() &&
+        std::find(ctx.mechanism_names.begin(), ctx.mechanism_names.end(), mechanism) ==
+            ctx.mechanism_names.end()) {
+      std::string rule = fmt::format("{} is not a mechanism declared in [[mechanisms]] ({})",
+                                     quote(mechanism), join(ctx.mechanism_names, ", "));
+      if (auto near = closest_match(mechanism, ctx.mechanism_names)) {
+        rule += "; did you mean '" + *near + "'?";
+      }
+      entry.fail(rule);
+      continue;
+    }
+    if (v) barriers.e_kra_overrides[key] = *v;
+  }
+}
+
+void read_table_file(SectionContext& ctx, const Field& f) {
+  auto name = f.string();
+  if (!name) return;
+  if (name->empty()) {
+    f.fail("must name a barrier table file");
+    return;
+  }
+  namespace fs = std::filesystem;
+  fs::path path(*name);
+  if (path.is_relative()) path = fs::path(ctx.base_dir) / path;
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path, ec);
+  if (ec) absolute = path;
+  absolute = absolute.lexically_normal();
+  const auto status = fs::status(absolute, ec);
+  std::string why;
+  if (!fs::exists(status)) {
+    why = "no such file";
+  } else if (fs::is_directory(status)) {
+    why = "it is a directory";
+  } else if (!std::ifstream(absolute).is_open()) {
+    why = "cannot be opened for reading";
+  }
+  if (!why.empty()) {
+    f.fail(fmt::format("must be a readable file, relative to the input file's directory; {}: {}",
+                       why, absolute.string()));
+    return;
+  }
+  ctx.spec.barriers.table_file = absolute.string();
+}
+
+}  // namespace
+
+void read_mechanisms(SectionContext& ctx, const Field& field) {
+  ctx.mechanisms_complete = true;
+  if (!field) return;
+  auto tables = field.table_array({"name", "kind", "shell"},
+                                  "must be an array of tables, written [[mechanisms]]");
+  if (!tables) {
+    ctx.mechanisms_complete = false;
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> seen;  // name, location
+  for (const auto& t : *tables) {
+    t.report_unknown_keys();
+    kmc::MechanismSpec mechanism;
+    bool ok = t.has("name") && t.has("kind");
+    t.require("name", "a unique label such as \"vacancy_edge\"");
+    t.require("kind", "one of \"vacancy\", \"interstitial\", \"interstitialcy\"");
+    if (const Field f = t.field("name")) {
+      auto name = f.string();
+      if (name && !is_identifier(*name)) {
+        f.fail("must be a name matching [A-Za-z][A-Za-z0-9_]*");
+        name.reset();
+      }
+      if (name) {
+        auto it = std::find_if(seen.begin(), seen.end(),
+                               [&](const auto& s) { return s.first == *name; });
+        if (it != seen.end()) {
+          f.fail(fmt::format("must be unique; already used at {}", it->second));
+          name.reset();
+        } else {
+          seen.emplace_back(*name, f.location());
+          ctx.mechanism_names.push_back(*name);
+        }
+      }
+      if (name) {
+        mechanism.name = *name;
+      } else {
+        ok = false;
+        ctx.mechanisms_complete = false;
+      }
+    } else {
+      ctx.mechanisms_complete = false;
+    }
+    if (auto kind = t.field("kind").choice({"vacancy", "interstitial", "interstitialcy"})) {
+      mechanism.kind = *kind;
+    } else {
+      ok = false;
+    }
+    if (const Field f = t.field("shell")) {
+      if (auto shell = f.integer(1, INT_MAX, "must be an integer >= 1")) {
+        mechanism.shell = static_cast<int>(*shell);
+      } else {
+        ok = false;
+      }
+    }
+    if (ok) ctx.spec.mechanisms.push_back(std::move(mechanism));
+  }
+}
+
+void read_barriers(SectionContext& ctx, const std::optional<TableReader>& table) {
+  if (!table) return;
+  const TableReader& t = *table;
+  t.report_unknown_keys();
+  auto& barriers = ctx.spec.barriers;
+
+  std::optional<std::string> provider = barriers.provider;
+  if (const Field f = t.field("provider")) provider = f.choice(kProviders);
+  if (provider) barriers.provider = *provider;
+
+  if (auto nu = t.field("attempt_frequency").number([](double x) { return x > 0; },
+                                                    "must be > 0 Hz")) {
+    barriers.attempt_frequency_hz = *nu;
+  }
+  if (auto r = t.field("r_env").number([](double x) { return x > 0; }, "must be > 0 Å")) {
+    barriers.r_env_angstrom = *r;
+  }
+  if (!provider) return;  // which of the remaining keys belong is unknown
+
+  for (const auto& [key, owner] : kProviderKeys) {
+    if (owner == *provider) continue;
+    if (const Field f = t.field(key)) {
+      f.fail(fmt::format("belongs to provider {}, but provider is {}", quote(owner),
+                         quote(*provider)));
+    }
+  }
+
+  if (*provider == "constant") {
+    if (const Field f = t.field("E_kra")) read_e_kra(ctx, f);
+  } else if (*provider == "model") {
+    if (auto e0 = t.field("E0").number(non_negative, "must be >= 0 eV")) barriers.model_e0_ev = *e0;
+    if (const Field f = t.field("slope")) {
+      if (auto slopes = f.table({})) {
+        for (const auto& species : slopes->keys()) {
+          const Field s = slopes->field(species);
+          auto v = s.number();
+          if (check_known_species(ctx, s, species, true) && v) {
+            barriers.model_slopes_ev[species] = *v;
+          }
+        }
+      }
+    }
+  } else if (*provider == "table") {
+    t.require("file", "the barrier table (CSV), relative to the input file's directory");
+    if (const Field f = t.field("file")) read_table_file(ctx, f);
+  }
+}
+
+}  // namespace hkmc::input::detail

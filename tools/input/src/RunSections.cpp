@@ -1,0 +1,111 @@
+// [kmc] and [output]: how long and how the run goes, and what it writes.
+// See docs/input/{kmc,output}.md.
+#include <cstdint>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "Sections.hpp"
+
+namespace hkmc::input::detail {
+
+namespace {
+constexpr double kMaxTemperatureK = 5000.0;  // far above any perovskite's melting point
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+}  // namespace
+
+void read_kmc(SectionContext& ctx, const std::optional<TableReader>& table) {
+  if (!table) {
+    ctx.diag.report(fmt::format(
+        "[kmc]: missing; required section (temperature, and steps or time) ({})",
+        ctx.diag.source_name()));
+    return;
+  }
+  const TableReader& t = *table;
+  t.report_unknown_keys();
+  auto& kmc = ctx.spec.kmc;
+
+  t.require("temperature", "in K, > 0 and <= 5000");
+  if (auto temp = t.field("temperature").number([](double x) { return x > 0; }, "must be > 0 K")) {
+    if (*temp > kMaxTemperatureK) {
+      t.field("temperature").fail("must be <= 5000 K");
+    } else {
+      kmc.temperature_k = *temp;
+    }
+  }
+
+  if (!t.has("steps") && !t.has("time")) {
+    ctx.diag.report(fmt::format("[kmc] steps, time: missing; give exactly one: steps (events per "
+                                "replica) or time (simulated s) ({})",
+                                t.location()),
+                    t.path(), &t.table());
+  }
+  report_exclusive(t, "steps", "time");
+  if (auto steps = t.field("steps").integer(1, kInt64Max, "must be an integer > 0")) {
+    if (!t.has("time")) kmc.steps = *steps;
+  }
+  if (auto time = t.field("time").number([](double x) { return x > 0; }, "must be > 0 s")) {
+    if (!t.has("steps")) kmc.time_s = *time;
+  }
+
+  if (auto seed = t.field("seed").integer(0, kInt64Max, "must be an integer >= 0")) {
+    kmc.seed = static_cast<std::uint64_t>(*seed);
+  }
+  if (auto n = t.field("replicas").integer(1, 4096, "must be an integer from 1 to 4096")) {
+    kmc.replicas = static_cast<int>(*n);
+  }
+  if (auto n = t.field("blocks").integer(2, 1000, "must be an integer from 2 to 1000")) {
+    kmc.blocks = static_cast<int>(*n);
+  }
+  if (auto field = t.field("field").number3("must be an array of 3 numbers [Fx, Fy, Fz] in V/Å")) {
+    kmc.field_v_per_angstrom = *field;
+  }
+  if (const Field f = t.field("charges")) {
+    if (auto charges = f.table({})) {
+      for (const auto& species : charges->keys()) {
+        const Field c = charges->field(species);
+        auto q = c.number();
+        if (check_known_species(ctx, c, species, true) && q) kmc.charges_e[species] = *q;
+      }
+    }
+  }
+}
+
+void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
+  if (!table) return;
+  const TableReader& t = *table;
+  t.report_unknown_keys();
+  auto& out = ctx.spec.output;
+
+  // Output paths are relative to the working directory, not the input file,
+  // and are only checked as text: creating or probing them is the writer's job.
+  for (const char* key : {"file", "summary"}) {
+    const Field f = t.field(key);
+    if (auto path = f.string()) {
+      if (path->empty()) {
+        f.fail("must not be empty (leave the key out to write no such file)");
+      } else {
+        (std::string_view(key) == "file" ? out.file : out.summary) = *path;
+      }
+    }
+  }
+  if (!out.file.empty() && out.file == out.summary) {
+    t.field("summary").fail("must differ from file (both would write the same path)");
+    out.summary.clear();
+  }
+
+  report_exclusive(t, "every", "every_s");
+  if (auto n = t.field("every").integer(1, kInt64Max, "must be an integer > 0 (events)")) {
+    if (!t.has("every_s")) out.every_events = *n;
+  }
+  if (auto s = t.field("every_s").number([](double x) { return x > 0; }, "must be > 0 s")) {
+    if (!t.has("every")) out.every_s = *s;
+  }
+  if (auto n = t.field("samples").integer(1, 100000, "must be an integer from 1 to 100000")) {
+    out.samples = static_cast<int>(*n);
+  }
+  if (auto b = t.field("profile").boolean()) out.profile = *b;
+  if (auto axis = t.field("profile_axis").axis()) out.profile_axis = *axis;
+}
+
+}  // namespace hkmc::input::detail
