@@ -19,7 +19,7 @@ void SumTree::rebuild() {
   for (std::size_t i = m_capacity - 1; i >= 1; --i) m_nodes[i] = m_nodes[2 * i] + m_nodes[2 * i + 1];
 }
 
-std::size_t SumTree::find(double x) const {
+std::size_t SumTree::find(double x, double* residual) const {
   std::size_t i = 1;
   while (i < m_capacity) {
     const double left = m_nodes[2 * i];
@@ -31,6 +31,7 @@ std::size_t SumTree::find(double x) const {
       i = 2 * i + 1;
     }
   }
+  if (residual) *residual = x;
   return i - m_capacity;
 }
 

@@ -202,6 +202,9 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
         slot.via = via;
         slot.defect_displacement =
             crystal.cartesian(frac_of(crystal, target)) - crystal.cartesian(origin);
+        if (via.mobile >= 0)
+          slot.via_displacement =
+              crystal.cartesian(frac_of(crystal, via)) - crystal.cartesian(origin);
         SlotGeometry g{m, static_cast<int>(m_slots[m].size()), origin, frac_of(crystal, target),
                        via.mobile >= 0 ? frac_of(crystal, via) : Eigen::Vector3d::Zero(),
                        via.mobile >= 0};

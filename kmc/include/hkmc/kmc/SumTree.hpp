@@ -19,7 +19,8 @@ class SumTree {
   double total() const { return m_nodes[1]; }
   // The leaf whose cumulative interval holds `x`, for 0 <= x < total(); never
   // a zero-weight leaf, even when rounding puts x at an interval's edge.
-  std::size_t find(double x) const;
+  // `residual` (optional) receives x minus the weight of all leaves before it.
+  std::size_t find(double x, double* residual = nullptr) const;
   // Recompute every parent from the leaves (after set_leaf_only calls).
   void set_leaf_only(std::size_t leaf, double weight) { m_nodes[m_capacity + leaf] = weight; }
   void rebuild();

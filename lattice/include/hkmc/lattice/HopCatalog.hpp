@@ -42,7 +42,8 @@ struct HopSlot {
   int hop_class = 0;
   SiteOffset target;                      // where the defect goes
   SiteOffset via;                         // interstitialcy: the pushed lattice ion; else none
-  Eigen::Vector3d defect_displacement;    // Å
+  Eigen::Vector3d defect_displacement;    // Å, origin -> target
+  Eigen::Vector3d via_displacement = Eigen::Vector3d::Zero();  // Å, origin -> via (interstitialcy)
   std::vector<SiteOffset> environment;    // in the class's template order
 };
 

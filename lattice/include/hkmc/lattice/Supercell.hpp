@@ -49,8 +49,9 @@ class Supercell {
     CellIndex n;
     for (int d = 0; d < 3; ++d) {
       int v = c[d] + offset.cell[d];
-      v %= m_dims[d];
-      if (v < 0) v += m_dims[d];
+      // Offsets are a few cells at most: subtracting beats a division here.
+      while (v >= m_dims[d]) v -= m_dims[d];
+      while (v < 0) v += m_dims[d];
       n[d] = v;
     }
     return this->site(n, offset.mobile);

@@ -1,0 +1,100 @@
+#pragma once
+// Rejection-free kinetic Monte Carlo (BKL / n-fold way; Bortz, Kalos &
+// Lebowitz, J. Comput. Phys. 17, 10, 1975). Events are the hops of mobile
+// defects. Each defect's total rate is a leaf of a binary sum tree; an event
+// is chosen with probability Γ_i/R and the clock advances by Δt = -ln(u)/R.
+// After a hop only the defects whose rates read a changed site are updated.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hkmc/common/Random.hpp"
+#include "hkmc/kmc/KmcModel.hpp"
+#include "hkmc/kmc/SumTree.hpp"
+
+namespace hkmc::kmc {
+
+enum class DefectType : std::uint8_t { kVacancy = 0, kInterstitial = 1 };
+inline constexpr int kDefectTypes = 2;
+const char* defect_type_name(DefectType type);
+
+using Vec3 = std::array<double, 3>;
+
+struct Defect {
+  int site = 0;
+  DefectType type = DefectType::kVacancy;
+  Vec3 displacement{0, 0, 0};  // unwrapped, Å
+};
+
+struct PlannedEvent {
+  int defect = 0;
+  int slot = 0;
+  double dt_s = 0.0;
+};
+
+class KmcEngine {
+ public:
+  KmcEngine(const KmcModel& model, std::vector<lattice::Occupant> occupancy, std::uint64_t seed,
+            std::uint32_t replica);
+
+  // Draws the next event and its waiting time; nothing changes until
+  // execute(). Empty when no event has a nonzero rate.
+  std::optional<PlannedEvent> plan();
+  void execute(const PlannedEvent& event);
+  // plan() + execute(); false when nothing can move.
+  bool step();
+
+  double time_s() const { return m_time_s; }
+  void set_time_s(double t) { m_time_s = t; }
+  std::int64_t events() const { return m_events; }
+  std::int64_t clamped_events() const { return m_clamped_events; }
+  double total_rate_hz() const { return m_tree.total(); }
+  // Sum of every hop rate computed from scratch (consistency checks).
+  double recomputed_total_rate_hz() const;
+  double rate_hz(int defect, int slot) const { return m_rates[index(defect, slot)]; }
+
+  const KmcModel& model() const { return m_model; }
+  std::span<const lattice::Occupant> occupancy() const { return m_occupancy; }
+  const std::vector<Defect>& defects() const { return m_defects; }
+  // Ions: species and unwrapped displacement (Å) since the start.
+  const std::vector<lattice::Occupant>& ion_species() const { return m_ion_species; }
+  const std::vector<Vec3>& ion_displacements() const { return m_ion_displacement; }
+  const std::vector<int>& ion_at_site() const { return m_ion_at_site; }
+  // Per species code: number of hops made and the sum of their squared lengths (Å²).
+  const std::vector<std::int64_t>& hops_by_species() const { return m_hops; }
+  const std::vector<double>& hop_length_sq_by_species() const { return m_hop_length_sq; }
+
+ private:
+  std::size_t index(int defect, int slot) const {
+    return static_cast<std::size_t>(defect) * m_stride + slot;
+  }
+  void refresh_defect(int defect);
+  void move_ion(int from, int to, const Eigen::Vector3d& displacement);
+
+  const KmcModel& m_model;
+  const lattice::Supercell& m_supercell;
+  std::vector<lattice::Occupant> m_occupancy;
+  std::vector<int> m_ion_at_site;       // -1: no ion
+  std::vector<int> m_defect_at_site;    // -1: no defect
+  std::vector<lattice::Occupant> m_ion_species;
+  std::vector<Vec3> m_ion_displacement;
+  std::vector<Defect> m_defects;
+  std::vector<std::int64_t> m_hops;
+  std::vector<double> m_hop_length_sq;
+
+  int m_stride;                          // slots per defect in m_rates
+  std::vector<double> m_rates;           // defect * stride + slot
+  std::vector<std::uint8_t> m_clamped;   // same layout: the rate was clamped
+  SumTree m_tree;                        // leaf = defect total rate
+  std::vector<std::int64_t> m_refreshed_at;  // event count of a defect's last refresh
+  std::string m_env_buffer;
+  RandomGenerator m_rng;
+  double m_time_s = 0.0;
+  std::int64_t m_events = 0;
+  std::int64_t m_clamped_events = 0;
+};
+
+}  // namespace hkmc::kmc

@@ -1,0 +1,69 @@
+#pragma once
+// Everything the replicas of one run share and never change: the supercell,
+// species, hop catalog, barrier provider and rate law, the field and charges.
+// All queries are const, so replicas read it from several threads at once.
+#include <Eigen/Core>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "hkmc/barriers/BarrierProvider.hpp"
+#include "hkmc/barriers/RateLaw.hpp"
+#include "hkmc/lattice/HopCatalog.hpp"
+#include "hkmc/lattice/Species.hpp"
+#include "hkmc/lattice/Supercell.hpp"
+
+namespace hkmc::kmc {
+
+struct ModelParameters {
+  double temperature_k = 300.0;
+  double attempt_frequency_hz = 1e13;
+  Eigen::Vector3d field_v_per_angstrom = Eigen::Vector3d::Zero();
+  std::vector<double> charge_by_code_e;  // index = species code; halides default -1 e
+};
+
+class KmcModel {
+ public:
+  KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
+           std::vector<lattice::Mechanism> mechanisms, double r_env_angstrom,
+           std::unique_ptr<barriers::BarrierProvider> provider, const ModelParameters& parameters);
+
+  const lattice::Supercell& supercell() const { return m_supercell; }
+  const lattice::SpeciesTable& species() const { return m_species; }
+  const lattice::HopCatalog& catalog() const { return m_catalog; }
+  const barriers::BarrierProvider& provider() const { return *m_provider; }
+  const barriers::RateLaw& rate_law() const { return m_rate_law; }
+  const ModelParameters& parameters() const { return m_parameters; }
+
+  // Rate of the hop `slot` of a defect at `site` in `occupancy`; 0 when the
+  // hop is blocked (target taken, nothing to push). `env_buffer` is scratch.
+  barriers::HopRate hop_rate(int site, int slot, std::span<const lattice::Occupant> occupancy,
+                             std::string& env_buffer) const;
+
+  // Defect positions (as offsets from a changed site of mobile basis `mobile`)
+  // whose hop rates may depend on that site's occupancy.
+  const std::vector<lattice::SiteOffset>& dependents(int mobile) const { return m_dependents[mobile]; }
+
+ private:
+  barriers::HopRate compute_rate(int mobile, int slot_index, lattice::Occupant moving,
+                                 lattice::Occupant pushed, std::string_view env,
+                                 std::span<const int> counts) const;
+  int cache_index(int mobile, int slot, lattice::Occupant moving, lattice::Occupant pushed) const {
+    return ((mobile * m_catalog.max_slots() + slot) * m_codes + moving) * m_codes + pushed;
+  }
+
+  lattice::Supercell m_supercell;
+  lattice::SpeciesTable m_species;
+  lattice::HopCatalog m_catalog;
+  std::unique_ptr<barriers::BarrierProvider> m_provider;
+  ModelParameters m_parameters;
+  barriers::RateLaw m_rate_law;
+  bool m_needs_environment;
+  int m_codes;  // species codes + 1 (empty)
+  // When barriers do not depend on the environment, a hop's rate depends only
+  // on (site basis, slot, moving species, pushed species): precomputed here.
+  std::vector<barriers::HopRate> m_rate_cache;
+  std::vector<std::vector<lattice::SiteOffset>> m_dependents;
+};
+
+}  // namespace hkmc::kmc

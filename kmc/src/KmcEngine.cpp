@@ -1,0 +1,165 @@
+#include "hkmc/kmc/KmcEngine.hpp"
+
+#include <cmath>
+
+#include "hkmc/common/Error.hpp"
+
+namespace hkmc::kmc {
+
+using lattice::kEmpty;
+using lattice::MechanismKind;
+using lattice::Occupant;
+using lattice::SiteRole;
+
+const char* defect_type_name(DefectType type) {
+  return type == DefectType::kVacancy ? "vacancy" : "interstitial";
+}
+
+KmcEngine::KmcEngine(const KmcModel& model, std::vector<Occupant> occupancy, std::uint64_t seed,
+                     std::uint32_t replica)
+    : m_model(model),
+      m_supercell(model.supercell()),
+      m_occupancy(std::move(occupancy)),
+      m_stride(std::max(1, model.catalog().max_slots())),
+      m_rng(seed, RandomStream::kKmcEvents, replica) {
+  const int n = m_supercell.num_sites();
+  if (static_cast<int>(m_occupancy.size()) != n)
+    throw Error("occupancy has " + std::to_string(m_occupancy.size()) + " entries for " +
+                std::to_string(n) + " sites");
+  m_ion_at_site.assign(n, -1);
+  m_defect_at_site.assign(n, -1);
+  const int codes = model.species().size() + 1;
+  m_hops.assign(codes, 0);
+  m_hop_length_sq.assign(codes, 0.0);
+  for (int s = 0; s < n; ++s) {
+    const Occupant o = m_occupancy[s];
+    if (o != kEmpty) {
+      if (o >= codes) throw Error("occupancy holds an unknown species code");
+      m_ion_at_site[s] = static_cast<int>(m_ion_species.size());
+      m_ion_species.push_back(o);
+    }
+    const SiteRole role = m_supercell.role(s);
+    const bool vacancy = role == SiteRole::kLattice && o == kEmpty;
+    const bool interstitial = role == SiteRole::kInterstitial && o != kEmpty;
+    if (vacancy || interstitial) {
+      m_defect_at_site[s] = static_cast<int>(m_defects.size());
+      m_defects.push_back(
+          Defect{s, vacancy ? DefectType::kVacancy : DefectType::kInterstitial, {0, 0, 0}});
+    }
+  }
+  m_ion_displacement.assign(m_ion_species.size(), Vec3{0, 0, 0});
+  m_rates.assign(m_defects.size() * m_stride, 0.0);
+  m_clamped.assign(m_rates.size(), 0);
+  m_refreshed_at.assign(m_defects.size(), -1);
+  m_tree.resize(m_defects.size());
+  for (int d = 0; d < static_cast<int>(m_defects.size()); ++d) refresh_defect(d);
+}
+
+void KmcEngine::refresh_defect(int d) {
+  const int site = m_defects[d].site;
+  const auto& slots = m_model.catalog().slots(m_supercell.mobile_of(site));
+  double total = 0.0;
+  const std::size_t base = index(d, 0);
+  for (int k = 0; k < static_cast<int>(slots.size()); ++k) {
+    const auto r = m_model.hop_rate(site, k, m_occupancy, m_env_buffer);
+    m_rates[base + k] = r.rate_hz;
+    m_clamped[base + k] = r.clamped;
+    total += r.rate_hz;
+  }
+  for (int k = static_cast<int>(slots.size()); k < m_stride; ++k) m_rates[base + k] = 0.0;
+  m_tree.set(d, total);
+  m_refreshed_at[d] = m_events;
+}
+
+double KmcEngine::recomputed_total_rate_hz() const {
+  std::string buffer;
+  double total = 0.0;
+  for (const auto& defect : m_defects) {
+    const auto& slots = m_model.catalog().slots(m_supercell.mobile_of(defect.site));
+    for (int k = 0; k < static_cast<int>(slots.size()); ++k)
+      total += m_model.hop_rate(defect.site, k, m_occupancy, buffer).rate_hz;
+  }
+  return total;
+}
+
+std::optional<PlannedEvent> KmcEngine::plan() {
+  const double total = m_tree.total();
+  if (!(total > 0.0)) return std::nullopt;
+  const double u_select = m_rng.uniform_open();
+  const double u_time = m_rng.uniform_open();
+  double local = 0.0;  // position inside the chosen defect's interval
+  const int d = static_cast<int>(m_tree.find(u_select * total, &local));
+  const std::size_t base = index(d, 0);
+  int chosen = -1;
+  for (int k = 0; k < m_stride; ++k) {
+    const double r = m_rates[base + k];
+    if (r <= 0.0) continue;
+    chosen = k;
+    if (local < r) break;
+    local -= r;
+  }
+  return PlannedEvent{d, chosen, -std::log(u_time) / total};
+}
+
+void KmcEngine::move_ion(int from, int to, const Eigen::Vector3d& displacement) {
+  const int ion = m_ion_at_site[from];
+  const Occupant species = m_occupancy[from];
+  m_occupancy[to] = species;
+  m_occupancy[from] = kEmpty;
+  m_ion_at_site[to] = ion;
+  m_ion_at_site[from] = -1;
+  auto& r = m_ion_displacement[ion];
+  for (int k = 0; k < 3; ++k) r[k] += displacement[k];
+  m_hops[species] += 1;
+  m_hop_length_sq[species] += displacement.squaredNorm();
+}
+
+void KmcEngine::execute(const PlannedEvent& event) {
+  Defect& defect = m_defects[event.defect];
+  const int origin = defect.site;
+  const auto cell = m_supercell.cell_of(origin);
+  const auto& slot = m_model.catalog().slots(m_supercell.mobile_of(origin))[event.slot];
+  const int target = m_supercell.shifted_from(cell, slot.target);
+  int changed[3] = {origin, target, -1};
+  switch (m_model.catalog().mechanisms()[slot.mechanism].kind) {
+    case MechanismKind::kVacancy:
+      move_ion(target, origin, -slot.defect_displacement);
+      break;
+    case MechanismKind::kInterstitial:
+      move_ion(origin, target, slot.defect_displacement);
+      break;
+    case MechanismKind::kInterstitialcy: {
+      const int via = m_supercell.shifted_from(cell, slot.via);
+      move_ion(via, target, slot.defect_displacement - slot.via_displacement);
+      move_ion(origin, via, slot.via_displacement);
+      changed[2] = via;
+      break;
+    }
+  }
+  if (m_clamped[index(event.defect, event.slot)]) ++m_clamped_events;
+  m_defect_at_site[origin] = -1;
+  m_defect_at_site[target] = event.defect;
+  defect.site = target;
+  for (int k = 0; k < 3; ++k) defect.displacement[k] += slot.defect_displacement[k];
+  m_time_s += event.dt_s;
+  ++m_events;
+
+  refresh_defect(event.defect);
+  for (int c : changed) {
+    if (c < 0) continue;
+    const auto c_cell = m_supercell.cell_of(c);
+    for (const auto& offset : m_model.dependents(m_supercell.mobile_of(c))) {
+      const int w = m_defect_at_site[m_supercell.shifted_from(c_cell, offset)];
+      if (w >= 0 && m_refreshed_at[w] != m_events) refresh_defect(w);
+    }
+  }
+}
+
+bool KmcEngine::step() {
+  const auto event = plan();
+  if (!event) return false;
+  execute(*event);
+  return true;
+}
+
+}  // namespace hkmc::kmc

@@ -1,0 +1,114 @@
+#include "hkmc/kmc/KmcModel.hpp"
+
+#include <algorithm>
+
+#include "hkmc/common/Error.hpp"
+
+namespace hkmc::kmc {
+
+using lattice::kEmpty;
+using lattice::MechanismKind;
+using lattice::Occupant;
+using lattice::SiteOffset;
+
+KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
+                   std::vector<lattice::Mechanism> mechanisms, double r_env_angstrom,
+                   std::unique_ptr<barriers::BarrierProvider> provider,
+                   const ModelParameters& parameters)
+    : m_supercell(std::move(supercell)),
+      m_species(std::move(species)),
+      m_catalog(m_supercell, std::move(mechanisms), r_env_angstrom),
+      m_provider(std::move(provider)),
+      m_parameters(parameters),
+      m_rate_law(parameters.attempt_frequency_hz, parameters.temperature_k),
+      m_needs_environment(m_provider->needs().environment),
+      m_codes(m_species.size() + 1) {
+  m_parameters.charge_by_code_e.resize(m_codes, -1.0);
+  m_provider->check(m_catalog);
+
+  const int n_mobile = m_supercell.mobile_count();
+  if (!m_needs_environment) {
+    m_rate_cache.resize(static_cast<std::size_t>(n_mobile) * std::max(1, m_catalog.max_slots()) *
+                        m_codes * m_codes);
+    for (int m = 0; m < n_mobile; ++m)
+      for (int k = 0; k < static_cast<int>(m_catalog.slots(m).size()); ++k)
+        for (int moving = 1; moving < m_codes; ++moving)
+          for (int pushed = 0; pushed < m_codes; ++pushed)
+            m_rate_cache[cache_index(m, k, moving, pushed)] =
+                compute_rate(m, k, static_cast<Occupant>(moving), static_cast<Occupant>(pushed), {}, {});
+  }
+
+  // Reverse the dependency of each defect's rates on the sites they read.
+  m_dependents.assign(n_mobile, {});
+  for (int w = 0; w < n_mobile; ++w) {
+    for (const auto& slot : m_catalog.slots(w)) {
+      std::vector<SiteOffset> reads{slot.target};
+      if (slot.via.mobile >= 0) reads.push_back(slot.via);
+      if (m_needs_environment) reads.insert(reads.end(), slot.environment.begin(), slot.environment.end());
+      for (const auto& r : reads) {
+        SiteOffset back{w, {-r.cell[0], -r.cell[1], -r.cell[2]}};
+        auto& list = m_dependents[r.mobile];
+        if (std::find(list.begin(), list.end(), back) == list.end()) list.push_back(back);
+      }
+    }
+  }
+}
+
+barriers::HopRate KmcModel::compute_rate(int mobile, int slot_index, Occupant moving, Occupant pushed,
+                                         std::string_view env, std::span<const int> counts) const {
+  const auto& slot = m_catalog.slots(mobile)[slot_index];
+  const auto& hop_class = m_catalog.classes()[slot.hop_class];
+  const auto& mechanism = m_catalog.mechanisms()[slot.mechanism];
+  const barriers::HopContext context{hop_class, mechanism.name, hop_class.path_type, moving, counts, env};
+  const double e_kra = m_provider->e_kra(context);
+  // Work done by the field on every moving charge: W = sum q F·Δr (e·V/Å·Å = eV).
+  const Eigen::Vector3d& field = m_parameters.field_v_per_angstrom;
+  const auto& q = m_parameters.charge_by_code_e;
+  double work = 0.0;
+  switch (mechanism.kind) {
+    case MechanismKind::kVacancy:  // the ion jumps from the target into the vacancy
+      work = q[moving] * field.dot(-slot.defect_displacement);
+      break;
+    case MechanismKind::kInterstitial:
+      work = q[moving] * field.dot(slot.defect_displacement);
+      break;
+    case MechanismKind::kInterstitialcy:
+      work = q[moving] * field.dot(slot.via_displacement) +
+             q[pushed] * field.dot(slot.defect_displacement - slot.via_displacement);
+      break;
+  }
+  // ΔE from a lattice Hamiltonian enters here once one is configured; without one it is 0.
+  return m_rate_law.rate(e_kra, 0.0, work);
+}
+
+barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const Occupant> occupancy,
+                                     std::string& env_buffer) const {
+  const int mobile = m_supercell.mobile_of(site);
+  const auto& slot = m_catalog.slots(mobile)[slot_index];
+  const auto cell = m_supercell.cell_of(site);
+  const Occupant at_target = occupancy[m_supercell.shifted_from(cell, slot.target)];
+  Occupant moving = kEmpty, pushed = kEmpty;
+  switch (m_catalog.mechanisms()[slot.mechanism].kind) {
+    case MechanismKind::kVacancy:
+      moving = at_target;
+      if (moving == kEmpty) return {0.0, 0.0, false};
+      break;
+    case MechanismKind::kInterstitial:
+      moving = occupancy[site];
+      if (at_target != kEmpty || moving == kEmpty) return {0.0, 0.0, false};
+      break;
+    case MechanismKind::kInterstitialcy:
+      moving = occupancy[site];
+      pushed = occupancy[m_supercell.shifted_from(cell, slot.via)];
+      if (at_target != kEmpty || moving == kEmpty || pushed == kEmpty) return {0.0, 0.0, false};
+      break;
+  }
+  if (!m_needs_environment) return m_rate_cache[cache_index(mobile, slot_index, moving, pushed)];
+  m_catalog.environment(slot, site, occupancy, env_buffer);
+  int counts[256] = {0};
+  for (char c : env_buffer) counts[static_cast<unsigned char>(c)]++;
+  return compute_rate(mobile, slot_index, moving, pushed, env_buffer,
+                      std::span<const int>(counts, m_codes));
+}
+
+}  // namespace hkmc::kmc
