@@ -1,0 +1,213 @@
+"""TorchScript potentials in the halide-kmc contract ("hkmc-potential-v1").
+
+The contract (docs/potentials.md is the user-facing copy):
+
+    forward(positions  float64 [N, 3]  Å, Cartesian, not necessarily wrapped
+            atom_types int64   [N]     index into the `type_names` metadata
+            cell       float64 [3, 3]  Å, rows are lattice vectors (shared by all graphs)
+            edge_index int64   [2, E]  full neighbour list within r_max: i = edge_index[0],
+                                       j = edge_index[1], both directions present
+            edge_shift float64 [E, 3]  integer lattice shifts S: r_ij = pos[j] - pos[i] + S @ cell
+            batch      int64   [N]     graph (structure) of each atom, 0 .. num_graphs-1
+            num_graphs int)
+      -> Dict[str, Tensor]: "energy" float64 [num_graphs] eV, "forces" float64 [N, 3] eV/Å
+
+Graphs in one call are disjoint (no edges between them) and share the cell.
+Metadata (TorchScript extra files, all strings):
+    hkmc_contract  "hkmc-potential-v1"
+    r_max          neighbour-list cutoff, Å
+    type_names     space-separated element symbols, in atom_types order
+    model_dtype    "float64"
+    periodic       "required" (the model needs a cell) or "optional"
+    description    one line: what the model is and where it came from
+
+Only /usr/bin/python3 with Debian's python3-torch 1.13 is assumed.
+"""
+from __future__ import annotations
+
+import math
+from typing import Dict, List, Optional, Tuple
+
+import torch
+
+K_COULOMB = 14.39964547842567  # e^2/(4 pi eps0), eV·Å (CODATA 2018), same as C++ kCoulomb_eV_A
+CONTRACT = "hkmc-potential-v1"
+
+# shared/data/reference_potential.md: "a Buckingham–Coulomb set from the FLAMA
+# fitting library (initial set)". Must equal
+# BuckinghamCoulombParameters::cspbx3_flama_initial() in C++.
+TYPE_NAMES = ["Cs", "Pb", "I", "Br"]
+CHARGES = {"Cs": 1.05200, "Pb": 0.91990, "I": -0.65730, "Br": -0.65730}
+BUCKINGHAM = {  # (A eV, rho Å, C eV·Å^6)
+    ("Pb", "Pb"): (0.0, 0.250000, 1024.359),
+    ("Cs", "Pb"): (8753.5043, 0.418713, 1.1082039),
+    ("Cs", "Cs"): (7511.9269, 0.043775, 227.77208),
+    ("I", "Pb"): (8955.2901, 0.303895, 267.49087),
+    ("I", "I"): (62088.839, 0.275171, 1022.4065),
+    ("I", "Cs"): (40322.272, 0.330972, 0.0),
+    ("Br", "Pb"): (6446.9831, 0.300951, 330.91084),
+    ("Br", "Br"): (370703.45, 0.241959, 277.92647),
+    ("Br", "Cs"): (9345.4968, 0.333138, 117.4985),
+    ("Br", "I"): (151712.05, 0.266294, 918.44378),
+}
+
+
+def ewald_parameters(real_cutoff: float, accuracy: float) -> Tuple[float, float]:
+    """(alpha 1/Å, k_cutoff 1/Å) exactly as EwaldParameters::from_accuracy in C++."""
+    p = -math.log(accuracy)
+    alpha = math.sqrt(p) / real_cutoff
+    return alpha, 2.0 * alpha * math.sqrt(p)
+
+
+class Ewald(torch.nn.Module):
+    """Ewald sum with neutralising background, per graph (see Ewald.hpp)."""
+
+    def __init__(self, charges: List[float], real_cutoff: float, accuracy: float):
+        super().__init__()
+        self.register_buffer("charges", torch.tensor(charges, dtype=torch.float64))
+        alpha, kc = ewald_parameters(real_cutoff, accuracy)
+        self.alpha = alpha
+        self.k_cutoff = kc
+        self.real_cutoff = real_cutoff
+        self.k_e = K_COULOMB
+
+    def kvectors(self, cell: torch.Tensor) -> torch.Tensor:
+        two_pi = 2.0 * math.pi
+        recip = two_pi * torch.linalg.inv(cell).transpose(0, 1)
+        lengths = torch.linalg.norm(cell, dim=1)
+        nmax = torch.floor(self.k_cutoff * lengths / two_pi).to(torch.int64)
+        n0 = int(nmax[0].item())
+        n1 = int(nmax[1].item())
+        n2 = int(nmax[2].item())
+        g = torch.cartesian_prod(torch.arange(0, n0 + 1, dtype=torch.float64, device=cell.device),
+                                 torch.arange(-n1, n1 + 1, dtype=torch.float64, device=cell.device),
+                                 torch.arange(-n2, n2 + 1, dtype=torch.float64, device=cell.device))
+        half = (g[:, 0] > 0) | ((g[:, 0] == 0) & (g[:, 1] > 0)) | (
+            (g[:, 0] == 0) & (g[:, 1] == 0) & (g[:, 2] > 0))
+        k = (g[:, 0:1] * recip[0] + g[:, 1:2] * recip[1]) + g[:, 2:3] * recip[2]
+        k2 = (k * k).sum(dim=1)
+        keep = half & (k2 < self.k_cutoff * self.k_cutoff)
+        return k[keep]
+
+    def forward(self, pos: torch.Tensor, atom_types: torch.Tensor, cell: torch.Tensor,
+                rij: torch.Tensor, edge_index: torch.Tensor, batch: torch.Tensor,
+                num_graphs: int) -> torch.Tensor:
+        q = self.charges[atom_types]
+        volume = torch.abs(torch.linalg.det(cell))
+        a = self.alpha
+        # real space: full edge list counts each pair twice
+        r = torch.linalg.norm(rij, dim=1)
+        qq = q[edge_index[0]] * q[edge_index[1]]
+        e_edge = torch.where(r < self.real_cutoff, 0.5 * self.k_e * qq * torch.erfc(a * r) / r,
+                             torch.zeros_like(r))
+        energy = torch.zeros(num_graphs, dtype=pos.dtype, device=pos.device)
+        energy = energy.index_add(0, batch[edge_index[0]], e_edge)
+        # reciprocal space (half space of k, counted twice)
+        k = self.kvectors(cell)
+        k2 = (k * k).sum(dim=1)
+        w = torch.exp(-k2 / (4.0 * a * a)) / k2
+        phase = pos @ k.transpose(0, 1)  # [N, K]
+        s_re = torch.zeros(num_graphs, k.shape[0], dtype=pos.dtype, device=pos.device)
+        s_im = torch.zeros(num_graphs, k.shape[0], dtype=pos.dtype, device=pos.device)
+        s_re = s_re.index_add(0, batch, q.unsqueeze(1) * torch.cos(phase))
+        s_im = s_im.index_add(0, batch, q.unsqueeze(1) * torch.sin(phase))
+        e_recip = (4.0 * math.pi * self.k_e / volume) * ((s_re * s_re + s_im * s_im) * w).sum(dim=1)
+        q2 = torch.zeros(num_graphs, dtype=pos.dtype, device=pos.device).index_add(0, batch, q * q)
+        qt = torch.zeros(num_graphs, dtype=pos.dtype, device=pos.device).index_add(0, batch, q)
+        e_self = -self.k_e * a / math.sqrt(math.pi) * q2
+        e_bg = -self.k_e * math.pi * qt * qt / (2.0 * volume * a * a)
+        return energy + e_recip + e_self + e_bg
+
+
+def edge_vectors(pos: torch.Tensor, cell: torch.Tensor, edge_index: torch.Tensor,
+                 edge_shift: torch.Tensor) -> torch.Tensor:
+    return pos[edge_index[1]] - pos[edge_index[0]] + edge_shift @ cell
+
+
+def pair_tables(type_names: List[str]):
+    n = len(type_names)
+    A = torch.zeros(n, n, dtype=torch.float64)
+    rho = torch.ones(n, n, dtype=torch.float64)
+    C = torch.zeros(n, n, dtype=torch.float64)
+    for (a, b), (va, vr, vc) in BUCKINGHAM.items():
+        i, j = type_names.index(a), type_names.index(b)
+        for (x, y) in ((i, j), (j, i)):
+            A[x, y], rho[x, y], C[x, y] = va, vr, vc
+    return A, rho, C
+
+
+class BuckinghamCoulombTS(torch.nn.Module):
+    """The reference potential in TorchScript; same formula as BuckinghamCoulomb.cpp."""
+
+    def __init__(self, buckingham_cutoff: float = 12.0, ewald_real_cutoff: float = 12.0,
+                 ewald_accuracy: float = 1e-8):
+        super().__init__()
+        A, rho, C = pair_tables(TYPE_NAMES)
+        self.register_buffer("A", A)
+        self.register_buffer("rho", rho)
+        self.register_buffer("C", C)
+        self.buckingham_cutoff = buckingham_cutoff
+        self.ewald = Ewald([CHARGES[t] for t in TYPE_NAMES], ewald_real_cutoff, ewald_accuracy)
+
+    def forward(self, positions: torch.Tensor, atom_types: torch.Tensor, cell: torch.Tensor,
+                edge_index: torch.Tensor, edge_shift: torch.Tensor, batch: torch.Tensor,
+                num_graphs: int) -> Dict[str, torch.Tensor]:
+        pos = positions.detach().requires_grad_(True)
+        rij = edge_vectors(pos, cell, edge_index, edge_shift)
+        r = torch.linalg.norm(rij, dim=1)
+        ti = atom_types[edge_index[0]]
+        tj = atom_types[edge_index[1]]
+        e_pair = self.A[ti, tj] * torch.exp(-r / self.rho[ti, tj]) - self.C[ti, tj] / r ** 6
+        e_pair = torch.where(r < self.buckingham_cutoff, 0.5 * e_pair, torch.zeros_like(r))
+        energy = torch.zeros(num_graphs, dtype=pos.dtype, device=pos.device)
+        energy = energy.index_add(0, batch[edge_index[0]], e_pair)
+        energy = energy + self.ewald(pos, atom_types, cell, rij, edge_index, batch, num_graphs)
+        grads = torch.autograd.grad([energy.sum()], [pos])
+        g = grads[0]
+        assert g is not None
+        return {"energy": energy.detach(), "forces": -g}
+
+
+def save_with_metadata(module: torch.nn.Module, path: str, r_max: float, type_names: List[str],
+                       description: str, periodic: str = "required") -> None:
+    scripted = torch.jit.script(module)
+    extra = {
+        "hkmc_contract": CONTRACT,
+        "r_max": repr(float(r_max)),
+        "type_names": " ".join(type_names),
+        "model_dtype": "float64",
+        "periodic": periodic,
+        "description": description,
+    }
+    torch.jit.save(scripted, path, _extra_files=extra)
+
+
+def neighbour_list(positions, cell, r_max: float, pbc=True):
+    """Full neighbour list in the contract's convention, from ASE."""
+    import numpy as np
+    from ase.neighborlist import primitive_neighbor_list
+    i, j, S = primitive_neighbor_list("ijS", [pbc] * 3, np.asarray(cell), np.asarray(positions),
+                                      r_max, self_interaction=False, use_scaled_positions=False)
+    return (torch.tensor(np.stack([i, j]), dtype=torch.int64),
+            torch.tensor(S, dtype=torch.float64))
+
+
+def evaluate(model, atoms_list, type_names, r_max):
+    """Energies (eV) and forces (eV/Å) of a list of ase.Atoms sharing one cell, one model call."""
+    import numpy as np
+    pos, types, edges, shifts, batch = [], [], [], [], []
+    offset = 0
+    for g, atoms in enumerate(atoms_list):
+        ei, es = neighbour_list(atoms.positions, atoms.cell.array, r_max)
+        pos.append(torch.tensor(atoms.positions, dtype=torch.float64))
+        types.append(torch.tensor([type_names.index(s) for s in atoms.get_chemical_symbols()]))
+        edges.append(ei + offset)
+        shifts.append(es)
+        batch.append(torch.full((len(atoms),), g, dtype=torch.int64))
+        offset += len(atoms)
+    out = model(torch.cat(pos), torch.cat(types), torch.tensor(atoms_list[0].cell.array),
+                torch.cat(edges, dim=1), torch.cat(shifts), torch.cat(batch), len(atoms_list))
+    e = out["energy"].detach().numpy()
+    f = out["forces"].detach().numpy()
+    sizes = np.cumsum([0] + [len(a) for a in atoms_list])
+    return e, [f[sizes[k]:sizes[k + 1]] for k in range(len(atoms_list))]
