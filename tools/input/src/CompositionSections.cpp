@@ -265,6 +265,8 @@ void read_defects(SectionContext& ctx, const std::optional<TableReader>& table) 
         lattice.interstitial_sublattices.empty() && !lattice.basis.empty()) {
       interstitials.fail(
           "needs interstitial sites, but [lattice] interstitial names no sublattice for them");
+    } else if (*n > 0 && ctx.prototype && *ctx.prototype == "fcc") {
+      interstitials.fail("must be 0: the fcc prototype has no interstitial sites");
     }
   }
 

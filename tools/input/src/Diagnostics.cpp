@@ -19,6 +19,9 @@ bool covers(const std::string& outer, const std::string& inner) {
 
 std::size_t node_line(const toml::node* node) {
   if (!node) return 0;
+  // Values parsed from a --set argument carry line 1 of that argument, not of the file.
+  const auto& source_path = node->source().path;
+  if (source_path && *source_path == kOverrideSource) return 0;
   if (node->source().begin.line != 0) return node->source().begin.line;
   // Implicit tables (created by a dotted header such as [a.b]) have no source;
   // their first child's line is the closest thing the user wrote.

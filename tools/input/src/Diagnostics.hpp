@@ -14,6 +14,9 @@
 
 namespace hkmc::input::detail {
 
+// The source name given to toml++ when it parses a --set value.
+inline constexpr std::string_view kOverrideSource = "--set";
+
 class Diagnostics {
  public:
   explicit Diagnostics(std::string source_name) : m_source_name(std::move(source_name)) {}
@@ -32,6 +35,8 @@ class Diagnostics {
 
   // One problem; `path`/`node` only order the list (by line, --set first).
   void report(std::string text, const std::string& path = {}, const toml::node* node = nullptr);
+  // A problem with a --set argument itself (listed first).
+  void report_override(std::string text) { m_problems.push_back({0, std::move(text)}); }
 
   bool has_problems() const { return !m_problems.empty(); }
   std::size_t problem_count() const { return m_problems.size(); }

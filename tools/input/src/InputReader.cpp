@@ -31,13 +31,11 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-// Applies one --set "section.key=value" to `root`; returns false after
-// reporting if it is malformed or cannot be placed.
+// Applies one --set "section.key=value" to `root`, or reports why it cannot.
 void apply_override(toml::table& root, const std::string& text, Diagnostics& diag) {
   const auto fail = [&](std::string_view why) {
-    diag.report(fmt::format("--set {}: {}; expected section.key=value, e.g. kmc.temperature=400",
-                            text, why),
-                "", nullptr);
+    diag.report_override(fmt::format(
+        "--set {}: {}; expected section.key=value, e.g. kmc.temperature=400", text, why));
   };
   const auto eq = text.find('=');
   if (eq == std::string::npos) return fail("no '='");
@@ -61,7 +59,7 @@ void apply_override(toml::table& root, const std::string& text, Diagnostics& dia
   toml::table parsed;
   bool is_toml = false;
   try {
-    parsed = toml::parse(std::string_view("v = " + value_text), std::string_view("--set"));
+    parsed = toml::parse(std::string_view("v = " + value_text), detail::kOverrideSource);
     is_toml = parsed.size() == 1 && parsed.contains("v");
   } catch (const toml::parse_error&) {
     is_toml = false;
