@@ -1,0 +1,367 @@
+#include "hkmc/kmc/RunOutput.hpp"
+
+#include <hdf5.h>
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "hkmc/common/Error.hpp"
+#include "hkmc/common/Units.hpp"
+
+namespace hkmc::kmc {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Minimal RAII over HDF5 identifiers.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : m_id(id), m_close(close) {
+    if (id < 0) throw RuntimeError("HDF5: cannot create " + what);
+  }
+  ~Handle() {
+    if (m_id >= 0) m_close(m_id);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t id() const { return m_id; }
+
+ private:
+  hid_t m_id;
+  herr_t (*m_close)(hid_t);
+};
+
+Handle group(hid_t parent, const std::string& name) {
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                "group " + name);
+}
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) throw RuntimeError("HDF5: cannot write " + what);
+}
+
+template <class T>
+hid_t native_type();
+template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
+template <> hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
+template <> hid_t native_type<std::int32_t>() { return H5T_NATIVE_INT32; }
+template <> hid_t native_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
+
+template <class T>
+void dataset(hid_t parent, const std::string& name, const std::vector<T>& data,
+             std::vector<hsize_t> dims = {}) {
+  if (dims.empty()) dims = {static_cast<hsize_t>(data.size())};
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
+               "dataspace " + name);
+  Handle set(H5Dcreate2(parent, name.c_str(), native_type<T>(), space.id(), H5P_DEFAULT, H5P_DEFAULT,
+                        H5P_DEFAULT),
+             H5Dclose, "dataset " + name);
+  if (!data.empty()) check(H5Dwrite(set.id(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), name);
+}
+
+template <class T>
+void attribute(hid_t parent, const std::string& name, T value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace " + name);
+  Handle attr(H5Acreate2(parent, name.c_str(), native_type<T>(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
+              H5Aclose, "attribute " + name);
+  check(H5Awrite(attr.id(), native_type<T>(), &value), name);
+}
+
+void string_attribute(hid_t parent, const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  H5Tset_size(type.id(), std::max<std::size_t>(1, value.size()));
+  H5Tset_cset(type.id(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace " + name);
+  Handle attr(H5Acreate2(parent, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              "attribute " + name);
+  check(H5Awrite(attr.id(), type.id(), value.c_str()), name);
+}
+
+void string_dataset(hid_t parent, const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  H5Tset_size(type.id(), std::max<std::size_t>(1, value.size()));
+  H5Tset_cset(type.id(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace " + name);
+  Handle set(H5Dcreate2(parent, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose, "dataset " + name);
+  check(H5Dwrite(set.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, value.c_str()), name);
+}
+
+void string_list(hid_t parent, const std::string& name, const std::vector<std::string>& values) {
+  // Fixed-length strings read back as bytes arrays in h5py: simple and portable.
+  std::size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size());
+  std::vector<char> buffer(values.size() * width, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), buffer.begin() + i * width);
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  H5Tset_size(type.id(), width);
+  H5Tset_strpad(type.id(), H5T_STR_NULLPAD);
+  const hsize_t n = values.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "dataspace " + name);
+  Handle set(H5Dcreate2(parent, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose, "dataset " + name);
+  if (n) check(H5Dwrite(set.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), name);
+}
+
+void estimate_attributes(hid_t g, const std::string& prefix, const Estimate& e) {
+  attribute(g, prefix, e.value);
+  attribute(g, prefix + "_err", e.error);
+  attribute(g, prefix + "_err_replicas", e.error_replicas);
+  attribute(g, prefix + "_err_blocks", e.error_blocks);
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+void write_moments(hid_t g, const std::vector<DiffusionMoments>& blocks, int codes) {
+  std::vector<double> duration, ion_r2, hop_sq, defect_r2, charge;
+  std::vector<std::int64_t> hops;
+  for (const auto& b : blocks) {
+    duration.push_back(b.duration_s);
+    ion_r2.insert(ion_r2.end(), b.ion_r2.begin(), b.ion_r2.end());
+    hop_sq.insert(hop_sq.end(), b.hop_length_sq.begin(), b.hop_length_sq.end());
+    hops.insert(hops.end(), b.hops.begin(), b.hops.end());
+    defect_r2.insert(defect_r2.end(), b.defect_r2.begin(), b.defect_r2.end());
+    charge.insert(charge.end(), b.charge_displacement.begin(), b.charge_displacement.end());
+  }
+  const hsize_t n = blocks.size();
+  dataset(g, "duration_s", duration);
+  dataset(g, "ion_r2_A2", ion_r2, {n, static_cast<hsize_t>(codes)});
+  dataset(g, "hop_length_sq_A2", hop_sq, {n, static_cast<hsize_t>(codes)});
+  dataset(g, "hops", hops, {n, static_cast<hsize_t>(codes)});
+  dataset(g, "defect_r2_A2", defect_r2, {n, static_cast<hsize_t>(kDefectTypes)});
+  dataset(g, "charge_displacement_A", charge, {n, 3});
+}
+
+}  // namespace
+
+double random_walk_vacancy_d_cm2_s(const Simulation& simulation) {
+  const auto& spec = simulation.spec();
+  const auto& model = simulation.model();
+  const auto& cat = model.catalog();
+  if (spec.barriers.provider != "constant" || !spec.barriers.e_kra_overrides.empty()) return kNaN;
+  if (cat.mechanisms().size() != 1 || cat.mechanisms()[0].kind != lattice::MechanismKind::kVacancy) return kNaN;
+  if (cat.classes().size() != 1) return kNaN;
+  for (double f : spec.kmc.field_v_per_angstrom)
+    if (f != 0.0) return kNaN;
+  const auto rate = model.rate_law().rate(spec.barriers.e_kra_ev, 0.0, 0.0).rate_hz;
+  const double d = cat.classes()[0].distance_angstrom;
+  const double z = static_cast<double>(cat.slots(cat.classes()[0].representative_mobile).size());
+  return rate * z * d * d / 6.0 * units::kAngstrom2_per_s_to_cm2_per_s;
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw RuntimeError("cannot write '" + tmp + "'");
+    out << text;
+    out.flush();
+    if (!out) throw RuntimeError("writing '" + tmp + "' failed (disk full?)");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw RuntimeError("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+}
+
+void write_hdf5(const std::string& path, const Simulation& simulation,
+                const std::vector<ReplicaResult>& replicas, const RunStatistics& stats,
+                const RunInfo& info) {
+  const std::string tmp = path + ".tmp";
+  const auto& model = simulation.model();
+  const auto& sc = model.supercell();
+  const int codes = model.species().size() + 1;
+  {
+    Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, "file " + tmp);
+    const hid_t root = file.id();
+    string_attribute(root, "format", "halide-kmc-output");
+    attribute<std::int64_t>(root, "format_version", kOutputFormatVersion);
+    string_attribute(root, "program_version", HKMC_VERSION);
+    string_attribute(root, "created_utc", utc_now());
+    string_attribute(root, "command_line", info.command_line);
+    attribute<std::int64_t>(root, "complete", 1);
+
+    {
+      auto g = group(root, "input");
+      string_dataset(g.id(), "toml", simulation.spec().source_text);
+      string_attribute(g.id(), "source_path", simulation.spec().source_path);
+    }
+    {
+      auto g = group(root, "lattice");
+      string_attribute(g.id(), "prototype", sc.crystal().prototype());
+      const auto& d = sc.dims();
+      dataset<std::int64_t>(g.id(), "supercell", {d[0], d[1], d[2]});
+      std::vector<double> box(9), cell(9);
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) box[3 * i + j] = sc.box()(i, j), cell[3 * i + j] = sc.crystal().cell()(i, j);
+      dataset(g.id(), "box_A", box, {3, 3});
+      dataset(g.id(), "unit_cell_A", cell, {3, 3});
+      std::vector<double> pos(3 * static_cast<std::size_t>(sc.num_sites()));
+      std::vector<std::uint8_t> role(sc.num_sites());
+      for (int s = 0; s < sc.num_sites(); ++s) {
+        const auto p = sc.position(s);
+        for (int k = 0; k < 3; ++k) pos[3 * s + k] = p[k];
+        role[s] = sc.role(s) == lattice::SiteRole::kInterstitial ? 1 : 0;
+      }
+      dataset(g.id(), "site_positions_A", pos, {static_cast<hsize_t>(sc.num_sites()), 3});
+      dataset(g.id(), "site_is_interstitial", role);
+      std::vector<std::string> names;
+      for (int c = 0; c < codes; ++c) names.push_back(model.species().name(static_cast<lattice::Occupant>(c)));
+      string_list(g.id(), "species_names", names);
+      std::vector<std::string> labels, paths;
+      std::vector<double> distance;
+      for (const auto& hc : model.catalog().classes()) {
+        labels.push_back(hc.label);
+        paths.push_back(hc.path_type);
+        distance.push_back(hc.distance_angstrom);
+      }
+      string_list(g.id(), "hop_class_labels", labels);
+      string_list(g.id(), "hop_class_path_types", paths);
+      dataset(g.id(), "hop_class_distance_A", distance);
+    }
+    {
+      auto g = group(root, "replicas");
+      for (const auto& r : replicas) {
+        char name[16];
+        std::snprintf(name, sizeof name, "%04d", r.replica);
+        auto rg = group(g.id(), name);
+        attribute<std::int64_t>(rg.id(), "events", r.events);
+        attribute(rg.id(), "time_s", r.time_s);
+        attribute(rg.id(), "wall_s", r.wall_s);
+        attribute<std::int64_t>(rg.id(), "clamped_events", r.clamped_events);
+        attribute<std::int64_t>(rg.id(), "stalled", r.stalled ? 1 : 0);
+        {
+          auto ts = group(rg.id(), "timeseries");
+          std::vector<double> t, msd, msd_def, charge;
+          std::vector<std::int64_t> ev;
+          for (const auto& s : r.samples) {
+            t.push_back(s.time_s);
+            ev.push_back(s.events);
+            msd.insert(msd.end(), s.msd_by_species.begin(), s.msd_by_species.end());
+            msd_def.insert(msd_def.end(), s.msd_by_defect.begin(), s.msd_by_defect.end());
+            charge.push_back(s.charge_msd);
+          }
+          const hsize_t n = r.samples.size();
+          dataset(ts.id(), "time_s", t);
+          dataset(ts.id(), "events", ev);
+          dataset(ts.id(), "msd_species_A2", msd, {n, static_cast<hsize_t>(codes)});
+          dataset(ts.id(), "msd_defect_A2", msd_def, {n, static_cast<hsize_t>(kDefectTypes)});
+          dataset(ts.id(), "charge_msd_A2", charge);
+          if (!r.profiles.empty())
+            dataset(ts.id(), "profile_counts", r.profiles,
+                    {n, static_cast<hsize_t>(r.profile_layers), static_cast<hsize_t>(codes)});
+        }
+        {
+          auto bg = group(rg.id(), "blocks");
+          write_moments(bg.id(), r.blocks, codes);
+        }
+        {
+          auto fg = group(rg.id(), "final");
+          dataset(fg.id(), "occupancy", r.final_occupancy);
+          std::vector<std::int32_t> sites;
+          std::vector<std::uint8_t> types;
+          std::vector<double> disp;
+          for (const auto& d : r.final_defects) {
+            sites.push_back(d.site);
+            types.push_back(static_cast<std::uint8_t>(d.type));
+            disp.insert(disp.end(), d.displacement.begin(), d.displacement.end());
+          }
+          dataset(fg.id(), "defect_sites", sites);
+          dataset(fg.id(), "defect_types", types);
+          dataset(fg.id(), "defect_displacement_A", disp, {static_cast<hsize_t>(sites.size()), 3});
+        }
+      }
+    }
+    {
+      auto g = group(root, "observables");
+      attribute<std::int64_t>(g.id(), "replicas", stats.replicas);
+      attribute<std::int64_t>(g.id(), "events", stats.events);
+      attribute(g.id(), "simulated_time_s", stats.simulated_time_s);
+      attribute<std::int64_t>(g.id(), "clamped_events", stats.clamped_events);
+      estimate_attributes(g.id(), "charge_D_cm2_s", stats.charge_d_cm2_s);
+      estimate_attributes(g.id(), "haven_ratio", stats.haven_ratio);
+      auto sg = group(g.id(), "species");
+      for (const auto& s : stats.species) {
+        auto x = group(sg.id(), s.name);
+        attribute<std::int64_t>(x.id(), "ions", s.ions);
+        attribute<std::int64_t>(x.id(), "hops", s.hops);
+        estimate_attributes(x.id(), "D_cm2_s", s.d_cm2_s);
+        estimate_attributes(x.id(), "correlation_factor", s.correlation_factor);
+      }
+      auto dg = group(g.id(), "defects");
+      for (const auto& d : stats.defects) {
+        auto x = group(dg.id(), d.type);
+        attribute<std::int64_t>(x.id(), "count", d.count);
+        estimate_attributes(x.id(), "D_cm2_s", d.d_cm2_s);
+      }
+    }
+    if (H5Fflush(root, H5F_SCOPE_GLOBAL) < 0) throw RuntimeError("HDF5: flushing '" + tmp + "' failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw RuntimeError("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+}
+
+std::string summary_json(const Simulation& simulation, const RunStatistics& stats, const RunInfo& info) {
+  using nlohmann::json;
+  auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  json j;
+  j["program"] = "halide-kmc";
+  j["version"] = HKMC_VERSION;
+  j["input"] = simulation.spec().source_path;
+  j["output_file"] = simulation.spec().output.file;
+  j["replicas"] = stats.replicas;
+  j["temperature_K"] = simulation.spec().kmc.temperature_k;
+  j["events"] = stats.events;
+  j["simulated_time_s"] = stats.simulated_time_s;
+  j["wall_time_s"] = info.wall_s;
+  j["threads"] = info.threads;
+  j["events_per_second"] = info.wall_s > 0 ? stats.events / info.wall_s : 0.0;
+  j["clamped_events"] = stats.clamped_events;
+  j["stalled_replicas"] = stats.stalled_replicas;
+  json species = json::object();
+  for (const auto& s : stats.species) {
+    species[s.name] = {{"ions", s.ions},
+                       {"hops", s.hops},
+                       {"D_cm2_s", num(s.d_cm2_s.value)},
+                       {"D_err_cm2_s", num(s.d_cm2_s.error)},
+                       {"D_err_replicas_cm2_s", num(s.d_cm2_s.error_replicas)},
+                       {"D_err_blocks_cm2_s", num(s.d_cm2_s.error_blocks)},
+                       {"correlation_factor", num(s.correlation_factor.value)},
+                       {"correlation_factor_err", num(s.correlation_factor.error)}};
+  }
+  j["species"] = species;
+  json defects = json::object();
+  for (const auto& d : stats.defects) {
+    defects[d.type] = {{"count", d.count},
+                       {"D_cm2_s", num(d.d_cm2_s.value)},
+                       {"D_err_cm2_s", num(d.d_cm2_s.error)},
+                       {"D_err_replicas_cm2_s", num(d.d_cm2_s.error_replicas)},
+                       {"D_err_blocks_cm2_s", num(d.d_cm2_s.error_blocks)}};
+  }
+  j["defects"] = defects;
+  j["charge_D_cm2_s"] = num(stats.charge_d_cm2_s.value);
+  j["charge_D_err_cm2_s"] = num(stats.charge_d_cm2_s.error);
+  j["haven_ratio"] = num(stats.haven_ratio.value);
+  j["haven_ratio_err"] = num(stats.haven_ratio.error);
+  const double exact = random_walk_vacancy_d_cm2_s(simulation);
+  if (std::isfinite(exact)) {
+    json ref = {{"formula", "D_V = Gamma z d^2 / 6"}, {"D_cm2_s", exact}};
+    for (const auto& d : stats.defects) {
+      if (d.type != "vacancy") continue;
+      ref["deviation_in_sigma"] = num((d.d_cm2_s.value - exact) / d.d_cm2_s.error);
+    }
+    j["vacancy_random_walk_reference"] = ref;
+  }
+  return j.dump(2) + "\n";
+}
+
+}  // namespace hkmc::kmc

@@ -1,0 +1,212 @@
+// halide-kmc command-line interface. Only this file turns exceptions into
+// exit codes: 0 ok, 1 usage, 2 invalid input, 3 runtime failure.
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "hkmc/common/Error.hpp"
+#include "hkmc/input/InputReader.hpp"
+#include "hkmc/kmc/RunOutput.hpp"
+#include "hkmc/kmc/Simulation.hpp"
+#include "hkmc/kmc/Statistics.hpp"
+
+namespace {
+
+using namespace hkmc;
+
+struct CommonOptions {
+  std::string input;
+  std::vector<std::string> overrides;
+};
+
+std::string format_estimate(double value, double error) {
+  if (!std::isfinite(value)) return "n/a";
+  if (!std::isfinite(error)) return fmt::format("{:.4e}", value);
+  return fmt::format("{:.4e} ± {:.2e}", value, error);
+}
+
+// Progress on a terminal (a bar with ETA, redrawn in place) or plain log lines.
+class ProgressReporter {
+ public:
+  explicit ProgressReporter(bool quiet)
+      : m_quiet(quiet), m_tty(isatty(fileno(stderr))), m_start(std::chrono::steady_clock::now()) {}
+  void operator()(double fraction) {
+    if (m_quiet) return;
+    const double elapsed = seconds();
+    const double eta = fraction > 1e-3 ? elapsed * (1 - fraction) / fraction : NAN;
+    if (m_tty) {
+      const int width = 30, filled = static_cast<int>(fraction * width);
+      std::fprintf(stderr, "\r[%s%s] %5.1f%%  elapsed %6.1f s  ETA %s   ",
+                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                   100 * fraction, elapsed, std::isfinite(eta) ? fmt::format("{:.0f} s", eta).c_str() : "?");
+      std::fflush(stderr);
+      m_drawn = true;
+    } else if (elapsed - m_last_line >= 30.0 || fraction - m_last_fraction >= 0.1) {
+      std::fprintf(stderr, "progress %5.1f%% (elapsed %.0f s, ETA %s)\n", 100 * fraction, elapsed,
+                   std::isfinite(eta) ? fmt::format("{:.0f} s", eta).c_str() : "?");
+      m_last_line = elapsed;
+      m_last_fraction = fraction;
+    }
+  }
+  void finish() {
+    if (m_drawn) std::fprintf(stderr, "\r%s\r", std::string(80, ' ').c_str());
+  }
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+  }
+
+ private:
+  bool m_quiet, m_tty, m_drawn = false;
+  std::chrono::steady_clock::time_point m_start;
+  double m_last_line = 0.0, m_last_fraction = 0.0;
+};
+
+void print_model(const kmc::Simulation& sim) {
+  const auto& m = sim.model();
+  const auto& sc = m.supercell();
+  const auto& d = sc.dims();
+  std::cout << fmt::format("lattice    {} a = {} Å, supercell {}x{}x{}, {} mobile sites\n",
+                           sc.crystal().prototype(), sim.spec().lattice.a_angstrom, d[0], d[1], d[2],
+                           sc.num_sites());
+  for (const auto& hc : m.catalog().classes()) {
+    std::cout << fmt::format("hop class  {:<28} d = {:.4f} Å, {} environment sites, {} symmetry ops\n",
+                             hc.label, hc.distance_angstrom, hc.template_vectors.size(),
+                             hc.symmetry_permutations.size());
+  }
+  std::cout << fmt::format("barriers   {} provider, T = {} K, {} replica(s)\n", m.provider().name(),
+                           sim.spec().kmc.temperature_k, sim.spec().kmc.replicas);
+}
+
+void print_summary(const kmc::Simulation& sim, const kmc::RunStatistics& stats, double wall) {
+  std::cout << fmt::format("\nevents     {} in {:.2f} s wall ({:.3g} events/s), simulated time {:.4e} s\n",
+                           stats.events, wall, wall > 0 ? stats.events / wall : 0.0, stats.simulated_time_s);
+  std::cout << fmt::format("{:<14}{:>10}{:>28}{:>22}\n", "species", "ions", "tracer D (cm²/s)", "correlation f");
+  for (const auto& s : stats.species) {
+    std::cout << fmt::format("{:<14}{:>10}{:>28}{:>22}\n", s.name, s.ions,
+                             format_estimate(s.d_cm2_s.value, s.d_cm2_s.error),
+                             format_estimate(s.correlation_factor.value, s.correlation_factor.error));
+  }
+  std::cout << fmt::format("{:<14}{:>10}{:>28}\n", "defect", "count", "D (cm²/s)");
+  for (const auto& d : stats.defects) {
+    std::cout << fmt::format("{:<14}{:>10}{:>28}\n", d.type, d.count,
+                             format_estimate(d.d_cm2_s.value, d.d_cm2_s.error));
+  }
+  std::cout << fmt::format("charge D   {} cm²/s, Haven ratio {}\n",
+                           format_estimate(stats.charge_d_cm2_s.value, stats.charge_d_cm2_s.error),
+                           format_estimate(stats.haven_ratio.value, stats.haven_ratio.error));
+  const double exact = kmc::random_walk_vacancy_d_cm2_s(sim);
+  for (const auto& d : stats.defects) {
+    if (d.type == "vacancy" && std::isfinite(exact)) {
+      std::cout << fmt::format("check      exact vacancy random walk Γ z d²/6 = {:.4e} cm²/s: "
+                               "simulation differs by {:+.2f} σ\n",
+                               exact, (d.d_cm2_s.value - exact) / d.d_cm2_s.error);
+    }
+  }
+  if (stats.clamped_events > 0)
+    std::cout << fmt::format("note       {} events had their barrier clamped (transition state below an end state)\n",
+                             stats.clamped_events);
+  if (stats.stalled_replicas > 0)
+    std::cout << fmt::format("note       {} replica(s) stalled: no hop was possible\n", stats.stalled_replicas);
+}
+
+// Refuse to overwrite results unless asked to; also catch unwritable places
+// before spending hours on a run.
+void check_output_path(const std::string& path, const std::string& key, bool force) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  if (fs::exists(path) && !force)
+    throw InputError("[output] " + key + " = \"" + path +
+                     "\": the file exists; choose another name or pass --force to overwrite it");
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent))
+    throw InputError("[output] " + key + " = \"" + path + "\": directory '" + parent.string() +
+                     "' does not exist");
+}
+
+int run_command(const CommonOptions& opts, bool force, int threads, bool quiet, const std::string& command_line) {
+  kmc::RunSpec spec = input::read_input_file(opts.input, opts.overrides);
+  kmc::Simulation sim(std::move(spec));
+  check_output_path(sim.spec().output.file, "file", force);
+  check_output_path(sim.spec().output.summary, "summary", force);
+  std::unique_ptr<tbb::global_control> limit;
+  if (threads > 0)
+    limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
+  const int used_threads = static_cast<int>(
+      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+  if (!quiet) print_model(sim);
+  ProgressReporter progress(quiet);
+  const auto results = sim.run([&](double f) { progress(f); });
+  progress.finish();
+  const double wall = progress.seconds();
+  const auto stats = kmc::summarize(results, sim.model().species());
+  kmc::RunInfo info{command_line, wall, used_threads};
+  if (!sim.spec().output.file.empty()) kmc::write_hdf5(sim.spec().output.file, sim, results, stats, info);
+  const std::string json = kmc::summary_json(sim, stats, info);
+  if (!sim.spec().output.summary.empty()) kmc::write_text_atomically(sim.spec().output.summary, json);
+  print_summary(sim, stats, wall);
+  if (!sim.spec().output.file.empty()) std::cout << "output     " << sim.spec().output.file << "\n";
+  if (!sim.spec().output.summary.empty()) std::cout << "summary    " << sim.spec().output.summary << "\n";
+  return 0;
+}
+
+int check_command(const CommonOptions& opts) {
+  kmc::RunSpec spec = input::read_input_file(opts.input, opts.overrides);
+  kmc::Simulation sim(std::move(spec));  // builds the lattice and provider: cross-checks
+  print_model(sim);
+  std::cout << opts.input << ": OK\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"halide-kmc: kinetic Monte Carlo of halide-ion migration in perovskites"};
+  app.set_version_flag("--version", std::string("halide-kmc ") + HKMC_VERSION);
+  app.require_subcommand(1);
+
+  CommonOptions run_opts, check_opts;
+  bool force = false, quiet = false;
+  int threads = 0;
+  auto* run = app.add_subcommand("run", "Run a simulation described by an input file");
+  run->add_option("input", run_opts.input, "Input file (TOML)")->required();
+  run->add_option("--set", run_opts.overrides, "Override an input key: section.key=value (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  run->add_flag("--force", force, "Overwrite existing output files");
+  run->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 4096));
+  run->add_flag("--quiet", quiet, "No model description or progress");
+
+  auto* check = app.add_subcommand("check", "Validate an input file and print every problem");
+  check->add_option("input", check_opts.input, "Input file (TOML)")->required();
+  check->add_option("--set", check_opts.overrides, "Override an input key: section.key=value (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 1;
+  }
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+
+  try {
+    if (*run) return run_command(run_opts, force, threads, quiet, command_line);
+    if (*check) return check_command(check_opts);
+  } catch (const InputError& e) {
+    std::cerr << "halide-kmc: invalid input:\n";
+    for (const auto& p : e.problems()) std::cerr << "  " << p << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "halide-kmc: error: " << e.what() << "\n";
+    return 3;
+  }
+  return 1;
+}
