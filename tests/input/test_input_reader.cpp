@@ -217,6 +217,22 @@ TEST_CASE("a full valid input fills every field of RunSpec") {
   CHECK(spec.where("initial.layers[0].cells") == "full.toml:21");
   CHECK(spec.where("barriers.E_kra.vac_edge/B") == "full.toml:39");
   CHECK(spec.where("composition") == "full.toml:7");
+
+  // The echoed input is TOML in the file's order and reads back to the same spec.
+  CHECK(spec.source_text.rfind("[lattice]\nprototype = \"double_perovskite\"\na = 10.5\n", 0) == 0);
+  CHECK(spec.source_text.find("\n[[mechanisms]]\nname = \"int_hop\"\nkind = \"interstitial\"\n"
+                              "shell = 2\n") != std::string::npos);
+  const auto again = read_input_string(spec.source_text, "echo.toml");
+  CHECK(again.source_text == spec.source_text);
+  CHECK(again.composition.fractions == spec.composition.fractions);
+  REQUIRE(again.initial.layers.size() == 2);
+  CHECK(again.initial.layers[0].composition.fractions ==
+        spec.initial.layers[0].composition.fractions);
+  CHECK(again.barriers.e_kra_overrides == spec.barriers.e_kra_overrides);
+  CHECK(again.kmc.seed == spec.kmc.seed);
+  CHECK(again.kmc.field_v_per_angstrom == spec.kmc.field_v_per_angstrom);
+  CHECK(again.kmc.time_s == spec.kmc.time_s);
+  CHECK(again.output.every_s == spec.output.every_s);
 }
 
 TEST_CASE("defaults of a minimal input") {

@@ -23,14 +23,18 @@ std::size_t node_line(const toml::node* node) {
   const auto& source_path = node->source().path;
   if (source_path && *source_path == kOverrideSource) return 0;
   if (node->source().begin.line != 0) return node->source().begin.line;
-  // Implicit tables (created by a dotted header such as [a.b]) have no source;
-  // their first child's line is the closest thing the user wrote.
+  // Implicit tables (created by a dotted header such as [a.b]) and arrays of
+  // tables may have no source; their first child's line is the closest thing
+  // the user wrote.
   std::size_t best = 0;
+  const auto consider = [&best](const toml::node& child) {
+    const std::size_t line = node_line(&child);
+    if (line != 0 && (best == 0 || line < best)) best = line;
+  };
   if (const auto* table = node->as_table()) {
-    for (auto&& [key, child] : *table) {
-      const std::size_t line = node_line(&child);
-      if (line != 0 && (best == 0 || line < best)) best = line;
-    }
+    for (auto&& [key, child] : *table) consider(child);
+  } else if (const auto* array = node->as_array()) {
+    for (const auto& child : *array) consider(child);
   }
   return best;
 }
@@ -140,11 +144,57 @@ std::vector<std::string> Diagnostics::problems() const {
 std::string format_value(const toml::node& node, std::size_t max_chars) {
   std::string out;
   append_value(out, node);
-  if (out.size() > max_chars) {
+  if (max_chars != std::string::npos && out.size() > max_chars) {
     out.resize(max_chars > 3 ? max_chars - 3 : 0);
     out += "...";
   }
   return out;
+}
+
+namespace {
+
+// Entries of a table in the order they were written (line, then column);
+// entries without a position (added by --set) last, by name.
+std::vector<std::pair<std::string, const toml::node*>> in_file_order(const toml::table& table) {
+  std::vector<std::pair<std::string, const toml::node*>> entries;
+  for (auto&& [key, node] : table) entries.emplace_back(std::string(key.str()), &node);
+  const auto position = [](const toml::node* n) {
+    const std::size_t line = node_line(n);
+    const std::size_t column = n->source().begin.line != 0 ? n->source().begin.column : 0;
+    return std::pair(line == 0 ? std::numeric_limits<std::size_t>::max() : line, column);
+  };
+  std::stable_sort(entries.begin(), entries.end(), [&](const auto& a, const auto& b) {
+    return std::pair(position(a.second), a.first) < std::pair(position(b.second), b.first);
+  });
+  return entries;
+}
+
+void append_key_values(std::string& out, const toml::table& table) {
+  for (const auto& [key, node] : in_file_order(table)) {
+    out += format_key(key) + " = " + format_value(*node, std::string::npos) + "\n";
+  }
+}
+
+}  // namespace
+
+std::string format_document(const toml::table& root) {
+  std::string values, sections;
+  for (const auto& [key, node] : in_file_order(root)) {
+    if (const auto* table = node->as_table()) {
+      sections += (sections.empty() ? "[" : "\n[") + format_key(key) + "]\n";
+      append_key_values(sections, *table);
+    } else if (const auto* array = node->as_array(); array && !array->empty() &&
+                                                     array->is_array_of_tables()) {
+      for (const auto& element : *array) {
+        sections += (sections.empty() ? "[[" : "\n[[") + format_key(key) + "]]\n";
+        append_key_values(sections, *element.as_table());
+      }
+    } else {
+      // TOML needs keys outside any section before the first header.
+      values += format_key(key) + " = " + format_value(*node, std::string::npos) + "\n";
+    }
+  }
+  return values.empty() || sections.empty() ? values + sections : values + "\n" + sections;
 }
 
 std::string format_key(std::string_view key) {

@@ -61,6 +61,10 @@ class Diagnostics {
 // A value as TOML would show it, on one line: strings in double quotes,
 // floats always with a '.' or exponent; long values are cut with "...".
 std::string format_value(const toml::node& node, std::size_t max_chars = 80);
+// The whole document as TOML, sections and keys in the order of the file
+// (what --set added comes last), floats in shortest round-trip form; nested
+// tables and arrays of tables inside a section are written inline.
+std::string format_document(const toml::table& root);
 // A key as TOML would accept it: bare when possible, else a quoted string.
 std::string format_key(std::string_view key);
 // A TOML basic (double-quoted) string.

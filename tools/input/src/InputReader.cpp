@@ -138,13 +138,7 @@ kmc::RunSpec read_input_string(std::string_view toml_text, const std::string& so
 
   kmc::RunSpec spec;
   spec.source_path = source_name;
-  {
-    std::ostringstream os;
-    // Double-quoted strings, so the echo reads like the documentation.
-    os << toml::toml_formatter(root, toml::toml_formatter::default_flags &
-                                         ~toml::format_flags::allow_literal_strings);
-    spec.source_text = os.str();
-  }
+  spec.source_text = detail::format_document(root);
 
   detail::SectionContext ctx{diag, spec, base_dir};
   report_unknown_sections(root, diag);
