@@ -312,6 +312,18 @@ steps = 10
   CHECK(spec.composition.fractions.at("Br") == doctest::Approx(0.5 / 4).epsilon(1e-12));
 }
 
+TEST_CASE("model provider") {
+  const auto spec = parse(replaced(6, "Br = 0.5\nbalance = \"I\"") +
+                          "[barriers]\nprovider = \"model\"\nE0 = -0.1\n"
+                          "slope = { Br = 0.05, I = -0.01 }\nr_env = 6\n");
+  CHECK(spec.barriers.provider == "model");
+  CHECK(spec.barriers.model_e0_ev == -0.1);
+  CHECK(spec.barriers.model_slopes_ev == std::map<std::string, double>{{"Br", 0.05}, {"I", -0.01}});
+  CHECK(spec.barriers.r_env_angstrom == 6.0);
+  CHECK(spec.barriers.e_kra_overrides.empty());
+  CHECK(spec.barriers.table_file.empty());
+}
+
 TEST_CASE("bad values: key, quoted value, rule and file:line") {
   // [kmc]
   CHECK_THROWS_WITH_AS(parse(replaced(8, "temperature = -300")),

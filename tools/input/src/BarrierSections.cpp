@@ -183,7 +183,9 @@ void read_barriers(SectionContext& ctx, const std::optional<TableReader>& table)
   if (*provider == "constant") {
     if (const Field f = t.field("E_kra")) read_e_kra(ctx, f);
   } else if (*provider == "model") {
-    if (auto e0 = t.field("E0").number(non_negative, "must be >= 0 eV")) barriers.model_e0_ev = *e0;
+    // E0 may be negative: only E0 + sum(slope * n) over real environments has
+    // to be >= 0, and that is known only once the environments are.
+    if (auto e0 = t.field("E0").number()) barriers.model_e0_ev = *e0;
     if (const Field f = t.field("slope")) {
       if (auto slopes = f.table({})) {
         for (const auto& species : slopes->keys()) {
