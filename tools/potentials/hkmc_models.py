@@ -211,3 +211,87 @@ def evaluate(model, atoms_list, type_names, r_max):
     f = out["forces"].detach().numpy()
     sizes = np.cumsum([0] + [len(a) for a in atoms_list])
     return e, [f[sizes[k]:sizes[k + 1]] for k in range(len(atoms_list))]
+
+
+class RadialNN(torch.nn.Module):
+    """Small Behler–Parrinello-style NN for the short-range energy, plus the same
+    fixed point-charge Ewald sum as the reference potential.
+
+    Atomic energy E_i = MLP_{type(i)}(G_i), with radial descriptors
+        G_i[t, m] = sum_{j of type t, r_ij < r_nn} exp(-((r_ij - mu_m)/w)^2) f_c(r_ij),
+        f_c(r) = (1 + cos(pi r / r_nn)) / 2,
+    standardised by training-set mean and spread. Total energy = sum_i E_i + E_Ewald.
+    The Ewald part uses the reference charges; the NN learns the rest (the
+    Buckingham terms), so this is a short-range NN on a fixed electrostatic
+    baseline, a common design for ionic materials. It stands in for a
+    DFT-trained model; it is trained on the reference potential only.
+    """
+
+    def __init__(self, r_nn: float = 7.0, n_basis: int = 12, hidden: int = 32,
+                 ewald_real_cutoff: float = 12.0, ewald_accuracy: float = 1e-8):
+        super().__init__()
+        nt = len(TYPE_NAMES)
+        self.n_types = nt
+        self.n_basis = n_basis
+        self.r_nn = r_nn
+        self.register_buffer("mu", torch.linspace(2.4, r_nn, n_basis, dtype=torch.float64))
+        self.width = float((r_nn - 2.4) / (n_basis - 1)) * 1.2
+        nf = nt * n_basis
+        self.register_buffer("feat_mean", torch.zeros(nf, dtype=torch.float64))
+        self.register_buffer("feat_std", torch.ones(nf, dtype=torch.float64))
+        self.register_buffer("energy_shift", torch.zeros(nt, dtype=torch.float64))
+
+        def init(shape, fan_in):
+            return torch.nn.Parameter(torch.randn(*shape, dtype=torch.float64) / math.sqrt(fan_in))
+
+        self.w1 = init((nt, nf, hidden), nf)
+        self.b1 = torch.nn.Parameter(torch.zeros(nt, hidden, dtype=torch.float64))
+        self.w2 = init((nt, hidden, hidden), hidden)
+        self.b2 = torch.nn.Parameter(torch.zeros(nt, hidden, dtype=torch.float64))
+        self.w3 = init((nt, hidden, 1), hidden)
+        self.b3 = torch.nn.Parameter(torch.zeros(nt, 1, dtype=torch.float64))
+        self.ewald = Ewald([CHARGES[t] for t in TYPE_NAMES], ewald_real_cutoff, ewald_accuracy)
+        self.use_ewald = True
+
+    def descriptors(self, rij: torch.Tensor, edge_index: torch.Tensor, atom_types: torch.Tensor,
+                    n_atoms: int) -> torch.Tensor:
+        r = torch.linalg.norm(rij, dim=1)
+        inside = r < self.r_nn
+        r = r[inside]
+        i = edge_index[0][inside]
+        tj = atom_types[edge_index[1][inside]]
+        fc = 0.5 * (torch.cos(math.pi * r / self.r_nn) + 1.0)
+        g = torch.exp(-((r.unsqueeze(1) - self.mu) / self.width) ** 2) * fc.unsqueeze(1)  # [E, M]
+        # scatter into [N, T, M] via flat index i * T + t_j
+        flat = torch.zeros(n_atoms * self.n_types, self.n_basis, dtype=rij.dtype, device=rij.device)
+        flat = flat.index_add(0, i * self.n_types + tj, g)
+        return flat.view(n_atoms, self.n_types * self.n_basis)
+
+    def atomic_energies(self, feats: torch.Tensor, atom_types: torch.Tensor) -> torch.Tensor:
+        x = (feats - self.feat_mean) / self.feat_std
+        h = torch.nn.functional.silu(torch.einsum("ni,nio->no", x, self.w1[atom_types]) +
+                                     self.b1[atom_types])
+        h = torch.nn.functional.silu(torch.einsum("ni,nio->no", h, self.w2[atom_types]) +
+                                     self.b2[atom_types])
+        e = torch.einsum("ni,nio->no", h, self.w3[atom_types]) + self.b3[atom_types]
+        return e.squeeze(1) + self.energy_shift[atom_types]
+
+    def short_range(self, pos: torch.Tensor, atom_types: torch.Tensor, cell: torch.Tensor,
+                    edge_index: torch.Tensor, edge_shift: torch.Tensor, batch: torch.Tensor,
+                    num_graphs: int) -> torch.Tensor:
+        rij = edge_vectors(pos, cell, edge_index, edge_shift)
+        feats = self.descriptors(rij, edge_index, atom_types, pos.shape[0])
+        e_atom = self.atomic_energies(feats, atom_types)
+        return torch.zeros(num_graphs, dtype=pos.dtype, device=pos.device).index_add(0, batch, e_atom)
+
+    def forward(self, positions: torch.Tensor, atom_types: torch.Tensor, cell: torch.Tensor,
+                edge_index: torch.Tensor, edge_shift: torch.Tensor, batch: torch.Tensor,
+                num_graphs: int) -> Dict[str, torch.Tensor]:
+        pos = positions.detach().requires_grad_(True)
+        energy = self.short_range(pos, atom_types, cell, edge_index, edge_shift, batch, num_graphs)
+        if self.use_ewald:
+            rij = edge_vectors(pos, cell, edge_index, edge_shift)
+            energy = energy + self.ewald(pos, atom_types, cell, rij, edge_index, batch, num_graphs)
+        g = torch.autograd.grad([energy.sum()], [pos])[0]
+        assert g is not None
+        return {"energy": energy.detach(), "forces": -g}

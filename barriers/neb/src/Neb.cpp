@@ -40,11 +40,14 @@ NebResult run_neb_on_path(const ImageEvaluator& evaluate, std::vector<Structure>
 
   NebResult out;
   std::vector<double> energy(n_total, 0.0);
+  out.forces.resize(n_total);
   {
     const auto ends = evaluate({path.front(), path.back()}, {0, n_total - 1});
     out.force_calls += 2;
     energy.front() = ends[0].energy;
     energy.back() = ends[1].energy;
+    out.forces.front() = ends[0].forces;
+    out.forces.back() = ends[1].forces;
   }
 
   // All moving images' coordinates in one vector: FIRE sees one system.
@@ -65,6 +68,7 @@ NebResult run_neb_on_path(const ImageEvaluator& evaluate, std::vector<Structure>
     for (int m = 0; m < n_moving; ++m) {
       path[m + 1].positions = moving[m].positions;
       energy[m + 1] = results[m].energy;
+      out.forces[m + 1] = results[m].forces;
     }
     const int climber =
         options.climb

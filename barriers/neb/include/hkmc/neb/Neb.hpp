@@ -38,6 +38,7 @@ struct NebOptions {
 struct NebResult {
   std::vector<Structure> images;            // n_images + 2, endpoints included
   std::vector<double> energies;             // eV, one per image
+  std::vector<Matrix3N> forces;             // N×3 potential forces per image, eV/Å
   std::vector<double> reaction_coordinate;  // cumulative path length |ΔR|, Å
   int climbing_image = -1;                  // index into images (−1 when not climbing)
   double saddle_energy = 0.0;               // highest image energy, eV
