@@ -16,6 +16,9 @@
 #include "hkmc/kmc/RunOutput.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/kmc/Statistics.hpp"
+#ifdef HKMC_HAVE_NEB_COMMAND
+#include "NebCommand.hpp"
+#endif
 
 namespace {
 
@@ -189,6 +192,10 @@ int main(int argc, char** argv) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
+#ifdef HKMC_HAVE_NEB_COMMAND
+  CLI::App* neb = hkmc::cli::add_neb_command(app);
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -200,6 +207,9 @@ int main(int argc, char** argv) {
   try {
     if (*run) return run_command(run_opts, force, threads, quiet, command_line);
     if (*check) return check_command(check_opts);
+#ifdef HKMC_HAVE_NEB_COMMAND
+    if (*neb) return hkmc::cli::run_neb_command();
+#endif
   } catch (const InputError& e) {
     std::cerr << "halide-kmc: invalid input:\n";
     for (const auto& p : e.problems()) std::cerr << "  " << p << "\n";

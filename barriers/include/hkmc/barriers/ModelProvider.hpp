@@ -12,7 +12,10 @@ class ModelProvider final : public BarrierProvider {
   std::string name() const override { return "model"; }
   ProviderNeeds needs() const override { return {true}; }
   double e_kra(const HopContext& hop) const override;
-  void check(const lattice::HopCatalog&) const override {}
+  // Refuses slopes that can drive E_KRA below 0 in an environment this
+  // lattice has (the most negative case: every environment site holds the
+  // species with the most negative slope).
+  void check(const lattice::HopCatalog& catalog) const override;
 
  private:
   double m_e0_ev;

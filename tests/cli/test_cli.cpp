@@ -1,0 +1,193 @@
+// The command line as a user meets it: exit codes, messages that name the
+// file, key and allowed values, and output files that are never clobbered.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string output;  // stdout and stderr
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(HKMC_CLI_PATH) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// A scratch directory per test, removed afterwards.
+struct Scratch {
+  fs::path dir;
+  Scratch() {
+    dir = fs::temp_directory_path() / ("hkmc_cli_" + std::to_string(::getpid()) + "_" +
+                                       std::to_string(counter()++));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~Scratch() { fs::remove_all(dir); }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  }
+  std::string path(const std::string& name) const { return (dir / name).string(); }
+};
+
+const char* kValid = R"(
+[lattice]
+prototype = "perovskite"
+a = 5.87
+supercell = [6, 6, 6]
+
+[composition]
+Br = 1.0
+
+[defects]
+vacancies = 6
+
+[kmc]
+temperature = 300.0
+steps = 20000
+seed = 3
+replicas = 2
+)";
+
+std::string with_output(const Scratch& s, const std::string& extra = "") {
+  return std::string(kValid) + "\n[output]\nfile = \"" + s.path("out.h5") + "\"\nsummary = \"" +
+         s.path("out.json") + "\"\n" + extra;
+}
+
+}  // namespace
+
+TEST_CASE("a valid run writes HDF5 and a JSON summary with the contract's keys") {
+  Scratch s;
+  const auto input = s.write("in.toml", with_output(s));
+  const auto r = run("run " + input + " --quiet");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  REQUIRE(fs::exists(s.path("out.h5")));
+  REQUIRE(fs::exists(s.path("out.json")));
+  CHECK_FALSE(fs::exists(s.path("out.h5.tmp")));
+  std::ifstream in(s.path("out.json"));
+  std::stringstream json;
+  json << in.rdbuf();
+  for (const char* key : {"\"events\"", "\"simulated_time_s\"", "\"wall_time_s\"", "\"events_per_second\"",
+                          "\"species\"", "\"Br\"", "\"D_cm2_s\"", "\"D_err_cm2_s\"", "\"correlation_factor\"",
+                          "\"defects\"", "\"vacancy\"", "\"haven_ratio\""}) {
+    CHECK_MESSAGE(json.str().find(key) != std::string::npos, key);
+  }
+  CHECK(json.str().find("\"events\": 40000") != std::string::npos);  // 2 replicas x 20000
+}
+
+TEST_CASE("check accepts a valid input and run refuses to overwrite without --force") {
+  Scratch s;
+  const auto input = s.write("in.toml", with_output(s));
+  CHECK(run("check " + input).code == 0);
+  s.write("out.h5", "precious");
+  const auto r = run("run " + input + " --quiet");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("exists") != std::string::npos);
+  CHECK(r.output.find("--force") != std::string::npos);
+  std::ifstream kept(s.path("out.h5"));
+  std::string content;
+  kept >> content;
+  CHECK(content == "precious");
+  CHECK(run("run " + input + " --quiet --force").code == 0);
+}
+
+TEST_CASE("usage errors exit with 1") {
+  CHECK(run("").code == 1);
+  CHECK(run("frobnicate").code == 1);
+  CHECK(run("run").code == 1);
+  CHECK(run("--version").code == 0);
+}
+
+// Each case: an edit of the valid input, and text the message must contain.
+struct BadCase {
+  const char* name;
+  std::string input;
+  std::vector<std::string> expect;
+};
+
+TEST_CASE("invalid inputs exit with 2, name the problem and write nothing") {
+  Scratch s;
+  auto replace = [](std::string text, const std::string& from, const std::string& to) {
+    const auto p = text.find(from);
+    REQUIRE(p != std::string::npos);
+    return text.replace(p, from.size(), to);
+  };
+  const std::string v = with_output(s);
+  const std::string table_bad = s.write("bad.csv", "mechanism,path_type,E_kra_eV\nvacancy_edge,B,abc\n");
+  const std::string table_missing = s.write("other.csv", "mechanism,path_type,E_kra_eV\nvacancy_edge,A,0.3\n");
+  std::vector<BadCase> cases = {
+      {"too many vacancies", replace(v, "vacancies = 6", "vacancies = 648"), {"[defects] vacancies = 648", "648 lattice sites"}},
+      {"no defects", replace(v, "vacancies = 6", "vacancies = 0"), {"nothing can move"}},
+      {"r_env larger than the supercell allows",
+       replace(v, "[kmc]", "[barriers]\nprovider = \"model\"\nE0 = 0.2\nslope = {Br = 0.01}\nr_env = 19.0\n\n[kmc]"),
+       {"too small", "r_env"}},
+      {"unknown species in a model slope",
+       replace(v, "[kmc]", "[barriers]\nprovider = \"model\"\nslope = {Cl = 0.01}\n\n[kmc]"), {"Cl"}},
+      {"bad table value", replace(v, "[kmc]", "[barriers]\nprovider = \"table\"\nfile = \"" + table_bad + "\"\n\n[kmc]"),
+       {"bad.csv:2", "E_kra_eV", "'abc'"}},
+      {"table without the run's path",
+       replace(v, "[kmc]", "[barriers]\nprovider = \"table\"\nfile = \"" + table_missing + "\"\n\n[kmc]"),
+       {"no row for mechanism 'vacancy_edge'", "path type 'B'"}},
+      {"override for an unknown path",
+       replace(v, "[kmc]", "[barriers]\nE_kra = {\"vacancy_edge/Q\" = 0.3}\n\n[kmc]"),
+       {"vacancy_edge/Q", "allowed", "vacancy_edge/B"}},
+      {"interstitials in fcc",
+       replace(replace(replace(v, "\"perovskite\"", "\"fcc\""), "Br = 1.0", "A = 1.0"), "vacancies = 6",
+               "interstitials = 2"),
+       {"interstitial"}},
+      {"unknown section", v + "\n[kmcc]\nx = 1\n", {"kmcc"}},
+      {"negative temperature", replace(v, "temperature = 300.0", "temperature = -300.0"),
+       {"[kmc] temperature = -300.0", "in.toml:"}},
+      {"missing table file",
+       replace(v, "[kmc]", "[barriers]\nprovider = \"table\"\nfile = \"nowhere.csv\"\n\n[kmc]"), {"nowhere.csv"}},
+      {"missing output directory",
+       replace(v, s.path("out.h5"), s.path("no/such/dir/out.h5")), {"does not exist"}},
+      {"charge for an unknown species", replace(v, "replicas = 2", "replicas = 2\ncharges = {I = -1.0}"),
+       {"charges", "I"}},
+      {"mechanism shell that does not exist",
+       v + "\n[[mechanisms]]\nname = \"far\"\nkind = \"vacancy\"\nshell = 60\n", {"shell 60"}},
+      {"coincident custom basis sites",
+       "[lattice]\nprototype = \"custom\"\na = 4.0\nsupercell = [4,4,4]\nbasis = [{sublattice = \"X\", frac = [0,0,0]}, "
+       "{sublattice = \"X\", frac = [0,0,0]}]\nmobile = [\"X\"]\n[composition]\nA = 1.0\n[defects]\nvacancies = 2\n"
+       "[kmc]\ntemperature = 300.0\nsteps = 10\n",
+       {"position of another basis site"}},
+  };
+  for (const auto& c : cases) {
+    const auto input = s.write("in.toml", c.input);
+    const auto r = run("run " + input + " --quiet");
+    INFO(c.name << "\n" << r.output);
+    CHECK(r.code == 2);
+    for (const auto& e : c.expect) CHECK_MESSAGE(r.output.find(e) != std::string::npos, e);
+    CHECK_FALSE(fs::exists(s.path("out.h5")));
+    CHECK_FALSE(fs::exists(s.path("out.json")));
+  }
+  const auto input = s.write("in.toml", v);
+  const auto bad_set = run("run " + input + " --set kmc.temperature");
+  CHECK(bad_set.code == 2);
+  const auto missing = run("run " + s.path("absent.toml"));
+  CHECK(missing.code == 2);
+  CHECK(missing.output.find("absent.toml") != std::string::npos);
+}
