@@ -48,6 +48,7 @@ KmcEngine::KmcEngine(const KmcModel& model, std::vector<Occupant> occupancy, std
     }
   }
   m_ion_displacement.assign(m_ion_species.size(), Vec3{0, 0, 0});
+  for (const auto& d : m_defects) m_defect_cell.push_back(m_supercell.cell_of(d.site));
   m_rates.assign(m_defects.size() * m_stride, 0.0);
   m_clamped.assign(m_rates.size(), 0);
   m_refreshed_at.assign(m_defects.size(), -1);
@@ -57,16 +58,53 @@ KmcEngine::KmcEngine(const KmcModel& model, std::vector<Occupant> occupancy, std
 
 void KmcEngine::refresh_defect(int d) {
   const int site = m_defects[d].site;
-  const auto& slots = m_model.catalog().slots(m_supercell.mobile_of(site));
-  double total = 0.0;
+  const int mobile = m_supercell.mobile_of(site);
+  const auto& cell = m_defect_cell[d];
   const std::size_t base = index(d, 0);
-  for (int k = 0; k < static_cast<int>(slots.size()); ++k) {
-    const auto r = m_model.hop_rate(site, k, m_occupancy, m_env_buffer);
-    m_rates[base + k] = r.rate_hz;
-    m_clamped[base + k] = r.clamped;
-    total += r.rate_hz;
+  double total = 0.0;
+  int n_slots = 0;
+  if (m_model.tabulated()) {
+    // Fast path: the same decisions as KmcModel::hop_rate, with the rates read
+    // from the model's table (the consistency tests compare the two).
+    const auto& slots = m_model.fast_slots(mobile);
+    const barriers::HopRate* table = m_model.rate_table();
+    const int codes = m_model.codes();
+    n_slots = static_cast<int>(slots.size());
+    const bool interior = m_supercell.interior(cell, m_model.reach());
+    for (int k = 0; k < n_slots; ++k) {
+      const auto& fs = slots[k];
+      const Occupant at_target =
+          m_occupancy[interior ? site + fs.target_delta : m_supercell.shifted_from(cell, fs.target)];
+      const barriers::HopRate* r = nullptr;
+      switch (fs.kind) {
+        case MechanismKind::kVacancy:
+          if (at_target != kEmpty) r = &table[fs.table_base + at_target * codes];
+          break;
+        case MechanismKind::kInterstitial:
+          if (at_target == kEmpty) r = &table[fs.table_base + m_occupancy[site] * codes];
+          break;
+        case MechanismKind::kInterstitialcy: {
+          const Occupant pushed =
+              m_occupancy[interior ? site + fs.via_delta : m_supercell.shifted_from(cell, fs.via)];
+          if (at_target == kEmpty && pushed != kEmpty)
+            r = &table[fs.table_base + m_occupancy[site] * codes + pushed];
+          break;
+        }
+      }
+      m_rates[base + k] = r ? r->rate_hz : 0.0;
+      m_clamped[base + k] = r ? r->clamped : 0;
+      total += m_rates[base + k];
+    }
+  } else {
+    n_slots = static_cast<int>(m_model.catalog().slots(mobile).size());
+    for (int k = 0; k < n_slots; ++k) {
+      const auto r = m_model.hop_rate(site, k, m_occupancy, m_env_buffer);
+      m_rates[base + k] = r.rate_hz;
+      m_clamped[base + k] = r.clamped;
+      total += r.rate_hz;
+    }
   }
-  for (int k = static_cast<int>(slots.size()); k < m_stride; ++k) m_rates[base + k] = 0.0;
+  for (int k = n_slots; k < m_stride; ++k) m_rates[base + k] = 0.0;
   m_tree.set(d, total);
   m_refreshed_at[d] = m_events;
 }
@@ -117,10 +155,13 @@ void KmcEngine::move_ion(int from, int to, const Eigen::Vector3d& displacement) 
 void KmcEngine::execute(const PlannedEvent& event) {
   Defect& defect = m_defects[event.defect];
   const int origin = defect.site;
-  const auto cell = m_supercell.cell_of(origin);
+  const lattice::CellIndex origin_cell = m_defect_cell[event.defect];
   const auto& slot = m_model.catalog().slots(m_supercell.mobile_of(origin))[event.slot];
-  const int target = m_supercell.shifted_from(cell, slot.target);
+  const lattice::CellIndex target_cell = m_supercell.shift_cell(origin_cell, slot.target);
+  const int target = m_supercell.site(target_cell, slot.target.mobile);
+  // Changed sites and their cells, for the impact update below.
   int changed[3] = {origin, target, -1};
+  lattice::CellIndex changed_cell[3] = {origin_cell, target_cell, origin_cell};
   switch (m_model.catalog().mechanisms()[slot.mechanism].kind) {
     case MechanismKind::kVacancy:
       move_ion(target, origin, -slot.defect_displacement);
@@ -129,7 +170,8 @@ void KmcEngine::execute(const PlannedEvent& event) {
       move_ion(origin, target, slot.defect_displacement);
       break;
     case MechanismKind::kInterstitialcy: {
-      const int via = m_supercell.shifted_from(cell, slot.via);
+      changed_cell[2] = m_supercell.shift_cell(origin_cell, slot.via);
+      const int via = m_supercell.site(changed_cell[2], slot.via.mobile);
       move_ion(via, target, slot.defect_displacement - slot.via_displacement);
       move_ion(origin, via, slot.via_displacement);
       changed[2] = via;
@@ -140,17 +182,31 @@ void KmcEngine::execute(const PlannedEvent& event) {
   m_defect_at_site[origin] = -1;
   m_defect_at_site[target] = event.defect;
   defect.site = target;
+  m_defect_cell[event.defect] = target_cell;
   for (int k = 0; k < 3; ++k) defect.displacement[k] += slot.defect_displacement[k];
   m_time_s += event.dt_s;
   ++m_events;
 
   refresh_defect(event.defect);
-  for (int c : changed) {
-    if (c < 0) continue;
-    const auto c_cell = m_supercell.cell_of(c);
-    for (const auto& offset : m_model.dependents(m_supercell.mobile_of(c))) {
-      const int w = m_defect_at_site[m_supercell.shifted_from(c_cell, offset)];
-      if (w >= 0 && m_refreshed_at[w] != m_events) refresh_defect(w);
+  for (int i = 0; i < 3; ++i) {
+    if (changed[i] < 0) continue;
+    const int mobile = m_supercell.mobile_of(changed[i]);
+    if (m_supercell.interior(changed_cell[i], m_model.reach())) {
+      const auto& deltas = m_model.dependent_deltas(mobile);
+      const auto& on_interstitial = m_model.dependent_is_interstitial(mobile);
+      for (std::size_t j = 0; j < deltas.size(); ++j) {
+        const int x = changed[i] + deltas[j];
+        // The one-byte occupancy (cache-hot: refresh just read these sites)
+        // rules out most sites before the defect index is loaded.
+        if ((m_occupancy[x] == kEmpty) == static_cast<bool>(on_interstitial[j])) continue;
+        const int w = m_defect_at_site[x];
+        if (w >= 0 && m_refreshed_at[w] != m_events) refresh_defect(w);
+      }
+    } else {
+      for (const auto& offset : m_model.dependents(mobile)) {
+        const int w = m_defect_at_site[m_supercell.shifted_from(changed_cell[i], offset)];
+        if (w >= 0 && m_refreshed_at[w] != m_events) refresh_defect(w);
+      }
     }
   }
 }

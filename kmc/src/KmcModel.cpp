@@ -38,6 +38,16 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
                 compute_rate(m, k, static_cast<Occupant>(moving), static_cast<Occupant>(pushed), {}, {});
   }
 
+  m_fast_slots.assign(n_mobile, {});
+  for (int m = 0; m < n_mobile; ++m)
+    for (int k = 0; k < static_cast<int>(m_catalog.slots(m).size()); ++k) {
+      const auto& slot = m_catalog.slots(m)[k];
+      m_fast_slots[m].push_back(FastSlot{
+          slot.target, slot.via, m_supercell.linear_delta(slot.target, m),
+          slot.via.mobile >= 0 ? m_supercell.linear_delta(slot.via, m) : 0,
+          m_catalog.mechanisms()[slot.mechanism].kind, cache_index(m, k, 0, 0)});
+    }
+
   // Reverse the dependency of each defect's rates on the sites they read.
   m_dependents.assign(n_mobile, {});
   for (int w = 0; w < n_mobile; ++w) {
@@ -52,6 +62,24 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       }
     }
   }
+  auto widen = [this](const SiteOffset& o) {
+    for (int d = 0; d < 3; ++d) m_reach = std::max(m_reach, std::abs(o.cell[d]));
+  };
+  m_dependent_deltas.assign(n_mobile, {});
+  m_dependent_is_interstitial.assign(n_mobile, {});
+  const int probe = m_supercell.site({0, 0, 0}, 0);  // cell 0: roles depend on the basis only
+  for (int c = 0; c < n_mobile; ++c)
+    for (const auto& o : m_dependents[c]) {
+      m_dependent_deltas[c].push_back(m_supercell.linear_delta(o, c));
+      m_dependent_is_interstitial[c].push_back(
+          m_supercell.role(probe + o.mobile) == lattice::SiteRole::kInterstitial);
+      widen(o);
+    }
+  for (int m = 0; m < n_mobile; ++m)
+    for (const auto& fs : m_fast_slots[m]) {
+      widen(fs.target);
+      if (fs.via.mobile >= 0) widen(fs.via);
+    }
 }
 
 barriers::HopRate KmcModel::compute_rate(int mobile, int slot_index, Occupant moving, Occupant pushed,

@@ -82,6 +82,7 @@ class KmcEngine {
   std::vector<lattice::Occupant> m_ion_species;
   std::vector<Vec3> m_ion_displacement;
   std::vector<Defect> m_defects;
+  std::vector<lattice::CellIndex> m_defect_cell;  // cell of each defect's site (no divisions in the hot path)
   std::vector<std::int64_t> m_hops;
   std::vector<double> m_hop_length_sq;
 

@@ -40,9 +40,34 @@ class KmcModel {
   barriers::HopRate hop_rate(int site, int slot, std::span<const lattice::Occupant> occupancy,
                              std::string& env_buffer) const;
 
+  // Tabulated rates (barriers independent of the environment): the engine's
+  // fast path reads them directly; the rate of slot `k` of a defect on basis
+  // site m is rate_table()[fast_slots(m)[k].table_base + moving * codes() + pushed].
+  struct FastSlot {
+    lattice::SiteOffset target;
+    lattice::SiteOffset via;
+    int target_delta;  // Supercell::linear_delta of target (valid away from the box faces)
+    int via_delta;
+    lattice::MechanismKind kind;
+    int table_base;
+  };
+  bool tabulated() const { return !m_needs_environment; }
+  const std::vector<FastSlot>& fast_slots(int mobile) const { return m_fast_slots[mobile]; }
+  const barriers::HopRate* rate_table() const { return m_rate_cache.data(); }
+  int codes() const { return m_codes; }
+
   // Defect positions (as offsets from a changed site of mobile basis `mobile`)
   // whose hop rates may depend on that site's occupancy.
   const std::vector<lattice::SiteOffset>& dependents(int mobile) const { return m_dependents[mobile]; }
+  const std::vector<int>& dependent_deltas(int mobile) const { return m_dependent_deltas[mobile]; }
+  // Per dependent: whether its site is an interstitial site (a defect there
+  // is an occupied site; on a lattice site an empty one).
+  const std::vector<std::uint8_t>& dependent_is_interstitial(int mobile) const {
+    return m_dependent_is_interstitial[mobile];
+  }
+  // Largest cell offset (any axis) in fast slots and dependents: sites at
+  // least this far from every face may use the linear deltas.
+  int reach() const { return m_reach; }
 
  private:
   barriers::HopRate compute_rate(int mobile, int slot_index, lattice::Occupant moving,
@@ -63,7 +88,11 @@ class KmcModel {
   // When barriers do not depend on the environment, a hop's rate depends only
   // on (site basis, slot, moving species, pushed species): precomputed here.
   std::vector<barriers::HopRate> m_rate_cache;
+  std::vector<std::vector<FastSlot>> m_fast_slots;
   std::vector<std::vector<lattice::SiteOffset>> m_dependents;
+  std::vector<std::vector<int>> m_dependent_deltas;
+  std::vector<std::vector<std::uint8_t>> m_dependent_is_interstitial;
+  int m_reach = 0;
 };
 
 }  // namespace hkmc::kmc

@@ -46,6 +46,10 @@ class Supercell {
   }
   // Same, from a cell already decomposed (saves the divisions in hot loops).
   int shifted_from(const CellIndex& c, const SiteOffset& offset) const {
+    return this->site(shift_cell(c, offset), offset.mobile);
+  }
+  // The cell at `offset` from cell `c`, wrapped periodically.
+  CellIndex shift_cell(const CellIndex& c, const SiteOffset& offset) const {
     CellIndex n;
     for (int d = 0; d < 3; ++d) {
       int v = c[d] + offset.cell[d];
@@ -54,7 +58,22 @@ class Supercell {
       while (v < 0) v += m_dims[d];
       n[d] = v;
     }
-    return this->site(n, offset.mobile);
+    return n;
+  }
+
+  // Index difference between the site at `offset` from a site of basis
+  // `from_mobile` and that site, valid whenever no periodic wrap occurs, i.e.
+  // for sites at least `reach(offset)` cells away from every box face: the
+  // hot loops use it there instead of wrapping coordinates.
+  int linear_delta(const SiteOffset& offset, int from_mobile) const {
+    return ((offset.cell[0] * m_dims[1] + offset.cell[1]) * m_dims[2] + offset.cell[2]) * m_mobile_count +
+           offset.mobile - from_mobile;
+  }
+  // True when every offset of reach <= `reach` cells from `cell` stays inside the box.
+  bool interior(const CellIndex& cell, int reach) const {
+    for (int d = 0; d < 3; ++d)
+      if (cell[d] < reach || cell[d] >= m_dims[d] - reach) return false;
+    return true;
   }
 
   // Cartesian position (Å) of a site inside the box.
