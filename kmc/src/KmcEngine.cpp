@@ -27,7 +27,6 @@ KmcEngine::KmcEngine(const KmcModel& model, std::vector<Occupant> occupancy, std
     throw Error("occupancy has " + std::to_string(m_occupancy.size()) + " entries for " +
                 std::to_string(n) + " sites");
   m_ion_at_site.assign(n, -1);
-  m_defect_at_site.assign(n, -1);
   const int codes = model.species().size() + 1;
   m_hops.assign(codes, 0);
   m_hop_length_sq.assign(codes, 0.0);
@@ -42,12 +41,13 @@ KmcEngine::KmcEngine(const KmcModel& model, std::vector<Occupant> occupancy, std
     const bool vacancy = role == SiteRole::kLattice && o == kEmpty;
     const bool interstitial = role == SiteRole::kInterstitial && o != kEmpty;
     if (vacancy || interstitial) {
-      m_defect_at_site[s] = static_cast<int>(m_defects.size());
       m_defects.push_back(
           Defect{s, vacancy ? DefectType::kVacancy : DefectType::kInterstitial, {0, 0, 0}});
     }
   }
   m_ion_displacement.assign(m_ion_species.size(), Vec3{0, 0, 0});
+  m_defect_at_site.reset(m_defects.size());
+  for (int d = 0; d < static_cast<int>(m_defects.size()); ++d) m_defect_at_site.insert(m_defects[d].site, d);
   for (const auto& d : m_defects) m_defect_cell.push_back(m_supercell.cell_of(d.site));
   m_rates.assign(m_defects.size() * m_stride, 0.0);
   m_clamped.assign(m_rates.size(), 0);
@@ -179,8 +179,8 @@ void KmcEngine::execute(const PlannedEvent& event) {
     }
   }
   if (m_clamped[index(event.defect, event.slot)]) ++m_clamped_events;
-  m_defect_at_site[origin] = -1;
-  m_defect_at_site[target] = event.defect;
+  m_defect_at_site.erase(origin);
+  m_defect_at_site.insert(target, event.defect);
   defect.site = target;
   m_defect_cell[event.defect] = target_cell;
   for (int k = 0; k < 3; ++k) defect.displacement[k] += slot.defect_displacement[k];
@@ -199,12 +199,12 @@ void KmcEngine::execute(const PlannedEvent& event) {
         // The one-byte occupancy (cache-hot: refresh just read these sites)
         // rules out most sites before the defect index is loaded.
         if ((m_occupancy[x] == kEmpty) == static_cast<bool>(on_interstitial[j])) continue;
-        const int w = m_defect_at_site[x];
+        const int w = m_defect_at_site.find(x);
         if (w >= 0 && m_refreshed_at[w] != m_events) refresh_defect(w);
       }
     } else {
       for (const auto& offset : m_model.dependents(mobile)) {
-        const int w = m_defect_at_site[m_supercell.shifted_from(changed_cell[i], offset)];
+        const int w = m_defect_at_site.find(m_supercell.shifted_from(changed_cell[i], offset));
         if (w >= 0 && m_refreshed_at[w] != m_events) refresh_defect(w);
       }
     }

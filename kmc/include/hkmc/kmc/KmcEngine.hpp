@@ -13,6 +13,7 @@
 
 #include "hkmc/common/Random.hpp"
 #include "hkmc/kmc/KmcModel.hpp"
+#include "hkmc/kmc/SiteDefectMap.hpp"
 #include "hkmc/kmc/SumTree.hpp"
 
 namespace hkmc::kmc {
@@ -78,7 +79,7 @@ class KmcEngine {
   const lattice::Supercell& m_supercell;
   std::vector<lattice::Occupant> m_occupancy;
   std::vector<int> m_ion_at_site;       // -1: no ion
-  std::vector<int> m_defect_at_site;    // -1: no defect
+  SiteDefectMap m_defect_at_site;       // site -> defect (only defect sites are stored)
   std::vector<lattice::Occupant> m_ion_species;
   std::vector<Vec3> m_ion_displacement;
   std::vector<Defect> m_defects;
