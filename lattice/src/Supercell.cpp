@@ -17,6 +17,10 @@ Supercell::Supercell(Crystal crystal, CellIndex dims)
     if (dims[d] < 1) throw InputError("supercell dimensions must be >= 1");
     sites *= dims[d];
   }
+  for (int d = 0; d < 3; ++d) {
+    for (int v = -kWrapReach; v < dims[d] + kWrapReach; ++v)
+      m_wrap[d].push_back(((v % dims[d]) + dims[d]) % dims[d]);
+  }
   // Site indices are 32-bit.
   if (sites > std::numeric_limits<int>::max() / 2) {
     throw InputError("supercell has " + std::to_string(sites) +

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "hkmc/lattice/Crystal.hpp"
 
@@ -52,11 +53,14 @@ class Supercell {
   CellIndex shift_cell(const CellIndex& c, const SiteOffset& offset) const {
     CellIndex n;
     for (int d = 0; d < 3; ++d) {
-      int v = c[d] + offset.cell[d];
-      // Offsets are a few cells at most: subtracting beats a division here.
-      while (v >= m_dims[d]) v -= m_dims[d];
-      while (v < 0) v += m_dims[d];
-      n[d] = v;
+      const int v = c[d] + offset.cell[d];
+      // Offsets are a few cells at most: a lookup table wraps them without a
+      // division or a branch; larger ones take the general path.
+      if (v >= -kWrapReach && v < m_dims[d] + kWrapReach) {
+        n[d] = m_wrap[d][v + kWrapReach];
+      } else {
+        n[d] = ((v % m_dims[d]) + m_dims[d]) % m_dims[d];
+      }
     }
     return n;
   }
@@ -90,9 +94,11 @@ class Supercell {
   double min_width() const;
 
  private:
+  static constexpr int kWrapReach = 8;
   Crystal m_crystal;
   CellIndex m_dims;
   int m_mobile_count;
+  std::array<std::vector<int>, 3> m_wrap;  // m_wrap[d][v + kWrapReach] = v mod n_d
 };
 
 }  // namespace hkmc::lattice
