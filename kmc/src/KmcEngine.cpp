@@ -136,20 +136,34 @@ std::optional<PlannedEvent> KmcEngine::plan() {
     if (local < r) break;
     local -= r;
   }
+  // The hop will read the moving ion's index: start loading it now.
+  const int site = m_defects[d].site;
+  const auto& slot = m_model.fast_slots(m_supercell.mobile_of(site))[chosen];
+  __builtin_prefetch(&m_ion_at_site[m_supercell.shifted_from(m_defect_cell[d], slot.target)]);
+  __builtin_prefetch(&m_ion_at_site[site]);
   return PlannedEvent{d, chosen, -std::log(u_time) / total};
 }
 
 void KmcEngine::move_ion(int from, int to, const Eigen::Vector3d& displacement) {
   const int ion = m_ion_at_site[from];
   const Occupant species = m_occupancy[from];
+  __builtin_prefetch(&m_ion_displacement[ion], 1);
   m_occupancy[to] = species;
   m_occupancy[from] = kEmpty;
   m_ion_at_site[to] = ion;
   m_ion_at_site[from] = -1;
-  auto& r = m_ion_displacement[ion];
-  for (int k = 0; k < 3; ++k) r[k] += displacement[k];
-  m_hops[species] += 1;
-  m_hop_length_sq[species] += displacement.squaredNorm();
+  m_pending[m_pending_count++] = PendingMove{ion, species, displacement};
+}
+
+void KmcEngine::apply_pending_displacements() {
+  for (int i = 0; i < m_pending_count; ++i) {
+    const PendingMove& move = m_pending[i];
+    auto& r = m_ion_displacement[move.ion];
+    for (int k = 0; k < 3; ++k) r[k] += move.displacement[k];
+    m_hops[move.species] += 1;
+    m_hop_length_sq[move.species] += move.displacement.squaredNorm();
+  }
+  m_pending_count = 0;
 }
 
 void KmcEngine::execute(const PlannedEvent& event) {
@@ -209,6 +223,7 @@ void KmcEngine::execute(const PlannedEvent& event) {
       }
     }
   }
+  apply_pending_displacements();
 }
 
 bool KmcEngine::step() {

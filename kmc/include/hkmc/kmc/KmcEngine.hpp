@@ -73,7 +73,18 @@ class KmcEngine {
     return static_cast<std::size_t>(defect) * m_stride + slot;
   }
   void refresh_defect(int defect);
+  // Moves the ion's occupancy and index now; its displacement is added by
+  // apply_pending_displacements() at the end of execute(), so the (likely
+  // cache-missing) load of the ion's record overlaps the rate updates.
   void move_ion(int from, int to, const Eigen::Vector3d& displacement);
+  void apply_pending_displacements();
+  struct PendingMove {
+    int ion;
+    lattice::Occupant species;
+    Eigen::Vector3d displacement;
+  };
+  PendingMove m_pending[2];
+  int m_pending_count = 0;
 
   const KmcModel& m_model;
   const lattice::Supercell& m_supercell;
