@@ -191,3 +191,26 @@ TEST_CASE("invalid inputs exit with 2, name the problem and write nothing") {
   CHECK(missing.code == 2);
   CHECK(missing.output.find("absent.toml") != std::string::npos);
 }
+
+TEST_CASE("every shipped input passes check, and the examples run") {
+  const fs::path inputs = fs::path(HKMC_SOURCE_DIR) / "inputs";
+  int checked = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(inputs)) {
+    if (entry.path().extension() != ".toml") continue;
+    const auto r = run("check " + entry.path().string());
+    INFO(entry.path().string() << "\n" << r.output);
+    CHECK(r.code == 0);
+    ++checked;
+  }
+  CHECK(checked >= 4);
+  Scratch s;
+  const auto r = run("run " + (inputs / "cs2kfecl6_table.toml").string() + " --quiet --set kmc.steps=2000" +
+                     " --set output.file=" + s.path("c.h5") + " --set output.summary=" + s.path("c.json"));
+  INFO(r.output);
+  CHECK(r.code == 0);
+  // Both octahedra's edge paths were read from the table.
+  std::ifstream json(s.path("c.json"));
+  std::stringstream text;
+  text << json.rdbuf();
+  CHECK(text.str().find("\"Cl\"") != std::string::npos);
+}
