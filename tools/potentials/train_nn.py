@@ -95,7 +95,7 @@ def main(data_path, model_path, report_path, epochs=int(sys.argv[4]) if len(sys.
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=3e-3)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=5e-5)
-    w_e, w_f = 1.0, 10.0
+    w_e, w_f = 10.0, 10.0
     t0 = time.time()
     history = []
     for epoch in range(epochs):
@@ -136,7 +136,7 @@ def main(data_path, model_path, report_path, epochs=int(sys.argv[4]) if len(sys.
         "training_configurations": len(train),
         "held_out_configurations": len(test),
         "epochs": epochs,
-        "loss": "mean((dE/N)^2) + 10 mean(dF^2), Adam lr 3e-3 cosine to 5e-5, batches of 16",
+        "loss": "10 mean((dE/N)^2) + 10 mean(dF^2), Adam lr 3e-3 cosine to 5e-5, batches of 16",
         "train_seconds": round(time.time() - t0, 1),
         "held_out": errors(model, test),
         "train": errors(model, train),
