@@ -190,3 +190,32 @@ TEST_CASE("rate law: kinetically resolved barrier, field work and clamp") {
   CHECK(c2.clamped);
   CHECK(c2.e_a_ev == doctest::Approx(0.0));
 }
+
+TEST_CASE("a run stopped by simulated time samples and blocks on the time grid") {
+  auto s = test::perovskite_spec(5.87, 6, {{"Br", 1.0}}, 6, 0);
+  s.kmc.steps.reset();
+  kmc::Simulation sim(s);
+  // Γ = 1e13 exp(-0.25/kT) ~ 6.3e8 /s per hop: 1e-6 s is ~5000 hops per vacancy.
+  kmc::RunControl control;
+  control.time_s = 1e-6;
+  control.blocks = 4;
+  control.samples = 10;
+  const auto r = kmc::run_replica(sim.model(), sim.initial_configuration(0), control, 5, 0);
+  CHECK(r.time_s == 1e-6);
+  CHECK(r.events > 10000);
+  CHECK_FALSE(r.stalled);
+  REQUIRE(r.samples.size() == 11);  // t = 0 and 10 equal intervals
+  for (int i = 0; i <= 10; ++i) CHECK(r.samples[i].time_s == doctest::Approx(i * 1e-7).epsilon(1e-9));
+  REQUIRE(r.blocks.size() == 4);
+  double total = 0;
+  for (const auto& b : r.blocks) {
+    CHECK(b.duration_s == doctest::Approx(2.5e-7).epsilon(1e-9));
+    total += b.duration_s;
+  }
+  CHECK(total == doctest::Approx(1e-6).epsilon(1e-12));
+  // Block moments add up to the whole run's hop counts.
+  std::int64_t hops = 0;
+  for (const auto& b : r.blocks) hops += b.hops[2];
+  CHECK(hops == r.total.hops[2]);
+  CHECK(hops == r.events);
+}
