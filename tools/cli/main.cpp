@@ -79,9 +79,11 @@ void print_model(const kmc::Simulation& sim) {
                            sc.crystal().prototype(), sim.spec().lattice.a_angstrom, d[0], d[1], d[2],
                            sc.num_sites());
   for (const auto& hc : m.catalog().classes()) {
-    std::cout << fmt::format("hop class  {:<28} d = {:.4f} Å, {} environment sites, {} symmetry ops\n",
-                             hc.label, hc.distance_angstrom, hc.template_vectors.size(),
-                             hc.symmetry_permutations.size());
+    std::cout << fmt::format("hop class  {:<28} d = {:.4f} Å", hc.label, hc.distance_angstrom);
+    if (!hc.template_vectors.empty())
+      std::cout << fmt::format(", {} environment sites within r_env = {} Å, {} symmetry operations",
+                               hc.template_vectors.size(), m.catalog().r_env(), hc.symmetry_permutations.size());
+    std::cout << "\n";
   }
   std::cout << fmt::format("barriers   {} provider, T = {} K, {} replica(s)\n", m.provider().name(),
                            sim.spec().kmc.temperature_k, sim.spec().kmc.replicas);
