@@ -14,11 +14,13 @@ using lattice::SiteOffset;
 KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
                    std::vector<lattice::Mechanism> mechanisms, double r_env_angstrom,
                    std::unique_ptr<barriers::BarrierProvider> provider,
-                   const ModelParameters& parameters)
+                   const ModelParameters& parameters,
+                   std::unique_ptr<barriers::LatticeHamiltonian> hamiltonian)
     : m_supercell(std::move(supercell)),
       m_species(std::move(species)),
       m_catalog(m_supercell, std::move(mechanisms), r_env_angstrom),
       m_provider(std::move(provider)),
+      m_hamiltonian(std::move(hamiltonian)),
       m_parameters(parameters),
       m_rate_law(parameters.attempt_frequency_hz, parameters.temperature_k),
       m_needs_environment(m_provider->needs().environment),
@@ -27,7 +29,7 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
   m_provider->check(m_catalog);
 
   const int n_mobile = m_supercell.mobile_count();
-  if (!m_needs_environment) {
+  if (tabulated()) {
     m_rate_cache.resize(static_cast<std::size_t>(n_mobile) * std::max(1, m_catalog.max_slots()) *
                         m_codes * m_codes);
     for (int m = 0; m < n_mobile; ++m)
@@ -35,7 +37,7 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
         for (int moving = 1; moving < m_codes; ++moving)
           for (int pushed = 0; pushed < m_codes; ++pushed)
             m_rate_cache[cache_index(m, k, moving, pushed)] =
-                compute_rate(m, k, static_cast<Occupant>(moving), static_cast<Occupant>(pushed), {}, {});
+                compute_rate(m, k, static_cast<Occupant>(moving), static_cast<Occupant>(pushed), {}, {}, 0.0);
   }
 
   m_fast_slots.assign(n_mobile, {});
@@ -55,6 +57,14 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       std::vector<SiteOffset> reads{slot.target};
       if (slot.via.mobile >= 0) reads.push_back(slot.via);
       if (m_needs_environment) reads.insert(reads.end(), slot.environment.begin(), slot.environment.end());
+      if (m_hamiltonian) {
+        // ΔE reads the cluster partners of every site the hop changes.
+        std::vector<SiteOffset> changed{SiteOffset{w, {0, 0, 0}}, slot.target};
+        if (slot.via.mobile >= 0) changed.push_back(slot.via);
+        for (const auto& c : changed)
+          for (const auto& p : m_hamiltonian->partners(c.mobile))
+            reads.push_back(SiteOffset{p.mobile, {c.cell[0] + p.cell[0], c.cell[1] + p.cell[1], c.cell[2] + p.cell[2]}});
+      }
       for (const auto& r : reads) {
         SiteOffset back{w, {-r.cell[0], -r.cell[1], -r.cell[2]}};
         auto& list = m_dependents[r.mobile];
@@ -83,7 +93,8 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
 }
 
 barriers::HopRate KmcModel::compute_rate(int mobile, int slot_index, Occupant moving, Occupant pushed,
-                                         std::string_view env, std::span<const int> counts) const {
+                                         std::string_view env, std::span<const int> counts,
+                                         double delta_e_ev) const {
   const auto& slot = m_catalog.slots(mobile)[slot_index];
   const auto& hop_class = m_catalog.classes()[slot.hop_class];
   const auto& mechanism = m_catalog.mechanisms()[slot.mechanism];
@@ -105,8 +116,7 @@ barriers::HopRate KmcModel::compute_rate(int mobile, int slot_index, Occupant mo
              q[pushed] * field.dot(slot.defect_displacement - slot.via_displacement);
       break;
   }
-  // ΔE from a lattice Hamiltonian enters here once one is configured; without one it is 0.
-  return m_rate_law.rate(e_kra, 0.0, work);
+  return m_rate_law.rate(e_kra, delta_e_ev, work);
 }
 
 barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const Occupant> occupancy,
@@ -131,12 +141,40 @@ barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const O
       if (at_target != kEmpty || moving == kEmpty || pushed == kEmpty) return {0.0, 0.0, false};
       break;
   }
-  if (!m_needs_environment) return m_rate_cache[cache_index(mobile, slot_index, moving, pushed)];
-  m_catalog.environment(slot, site, occupancy, env_buffer);
+  if (tabulated()) return m_rate_cache[cache_index(mobile, slot_index, moving, pushed)];
   int counts[256] = {0};
-  for (char c : env_buffer) counts[static_cast<unsigned char>(c)]++;
+  if (m_needs_environment) {
+    m_catalog.environment(slot, site, occupancy, env_buffer);
+    for (char c : env_buffer) counts[static_cast<unsigned char>(c)]++;
+  } else {
+    env_buffer.clear();
+  }
+  double delta_e = 0.0;
+  if (m_hamiltonian) {
+    const int target = m_supercell.shifted_from(cell, slot.target);
+    switch (m_catalog.mechanisms()[slot.mechanism].kind) {
+      case MechanismKind::kVacancy: {
+        const int sites[2] = {site, target};
+        const Occupant after[2] = {moving, kEmpty};
+        delta_e = m_hamiltonian->delta_energy(sites, after, occupancy);
+        break;
+      }
+      case MechanismKind::kInterstitial: {
+        const int sites[2] = {site, target};
+        const Occupant after[2] = {kEmpty, moving};
+        delta_e = m_hamiltonian->delta_energy(sites, after, occupancy);
+        break;
+      }
+      case MechanismKind::kInterstitialcy: {
+        const int sites[3] = {site, m_supercell.shifted_from(cell, slot.via), target};
+        const Occupant after[3] = {kEmpty, moving, pushed};
+        delta_e = m_hamiltonian->delta_energy(sites, after, occupancy);
+        break;
+      }
+    }
+  }
   return compute_rate(mobile, slot_index, moving, pushed, env_buffer,
-                      std::span<const int>(counts, m_codes));
+                      std::span<const int>(counts, m_codes), delta_e);
 }
 
 }  // namespace hkmc::kmc

@@ -153,9 +153,15 @@ Simulation::Simulation(RunSpec spec) : m_spec(std::move(spec)) {
                        s.where("kmc.charges") + ")");
     mp.charge_by_code_e[species.code(name)] = q;
   }
+  std::unique_ptr<barriers::LatticeHamiltonian> hamiltonian;
+  if (!s.energy.hamiltonian_file.empty()) {
+    const auto terms = barriers::read_hamiltonian_file(s.energy.hamiltonian_file);
+    hamiltonian = std::make_unique<barriers::LatticeHamiltonian>(supercell, species, terms,
+                                                                 s.energy.hamiltonian_file);
+  }
   try {
     m_model = std::make_unique<KmcModel>(std::move(supercell), std::move(species), std::move(mechanisms),
-                                         r_env, std::move(provider), mp);
+                                         r_env, std::move(provider), mp, std::move(hamiltonian));
   } catch (const InputError& e) {
     // Messages from the lattice and providers do not know the input file: add it.
     throw InputError(std::string(e.what()) + " (" + s.source_path + ")");

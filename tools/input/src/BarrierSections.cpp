@@ -63,15 +63,21 @@ void read_e_kra(SectionContext& ctx, const Field& f) {
 }
 
 void read_table_file(SectionContext& ctx, const Field& f) {
+  if (auto path = readable_file(f, ctx.base_dir, "a barrier table file")) ctx.spec.barriers.table_file = *path;
+}
+
+}  // namespace
+
+std::optional<std::string> readable_file(const Field& f, const std::string& base_dir, const char* what) {
   auto name = f.string();
-  if (!name) return;
+  if (!name) return std::nullopt;
   if (name->empty()) {
-    f.fail("must name a barrier table file");
-    return;
+    f.fail(std::string("must name ") + what);
+    return std::nullopt;
   }
   namespace fs = std::filesystem;
   fs::path path(*name);
-  if (path.is_relative()) path = fs::path(ctx.base_dir) / path;
+  if (path.is_relative()) path = fs::path(base_dir) / path;
   std::error_code ec;
   fs::path absolute = fs::absolute(path, ec);
   if (ec) absolute = path;
@@ -88,12 +94,20 @@ void read_table_file(SectionContext& ctx, const Field& f) {
   if (!why.empty()) {
     f.fail(fmt::format("must be a readable file, relative to the input file's directory; {}: {}",
                        why, absolute.string()));
-    return;
+    return std::nullopt;
   }
-  ctx.spec.barriers.table_file = absolute.string();
+  return absolute.string();
 }
 
-}  // namespace
+void read_energy(SectionContext& ctx, const std::optional<TableReader>& table) {
+  if (!table) return;
+  const TableReader& t = *table;
+  t.report_unknown_keys();
+  if (const Field f = t.field("hamiltonian")) {
+    if (auto path = readable_file(f, ctx.base_dir, "a lattice Hamiltonian file"))
+      ctx.spec.energy.hamiltonian_file = *path;
+  }
+}
 
 void read_mechanisms(SectionContext& ctx, const Field& field) {
   ctx.mechanisms_complete = true;

@@ -22,7 +22,7 @@ using detail::Field;
 using detail::TableReader;
 
 const std::vector<std::string> kSections = {"lattice", "composition", "defects", "initial",
-                                            "mechanisms", "barriers", "kmc", "output"};
+                                            "mechanisms", "barriers", "energy", "kmc", "output"};
 
 std::string trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
@@ -158,6 +158,7 @@ kmc::RunSpec read_input_string(std::string_view toml_text, const std::string& so
   detail::read_barriers(ctx, section(root, diag, "barriers",
                                      {"provider", "attempt_frequency", "E_kra", "r_env", "E0",
                                       "slope", "file"}));
+  detail::read_energy(ctx, section(root, diag, "energy", {"hamiltonian"}));
   detail::read_kmc(ctx, section(root, diag, "kmc",
                                 {"temperature", "steps", "time", "seed", "replicas", "blocks",
                                  "field", "charges"}));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hkmc/barriers/BarrierProvider.hpp"
+#include "hkmc/barriers/LatticeHamiltonian.hpp"
 #include "hkmc/barriers/RateLaw.hpp"
 #include "hkmc/lattice/HopCatalog.hpp"
 #include "hkmc/lattice/Species.hpp"
@@ -26,7 +27,8 @@ class KmcModel {
  public:
   KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
            std::vector<lattice::Mechanism> mechanisms, double r_env_angstrom,
-           std::unique_ptr<barriers::BarrierProvider> provider, const ModelParameters& parameters);
+           std::unique_ptr<barriers::BarrierProvider> provider, const ModelParameters& parameters,
+           std::unique_ptr<barriers::LatticeHamiltonian> hamiltonian = nullptr);
 
   const lattice::Supercell& supercell() const { return m_supercell; }
   const lattice::SpeciesTable& species() const { return m_species; }
@@ -34,6 +36,8 @@ class KmcModel {
   const barriers::BarrierProvider& provider() const { return *m_provider; }
   const barriers::RateLaw& rate_law() const { return m_rate_law; }
   const ModelParameters& parameters() const { return m_parameters; }
+  // The lattice Hamiltonian giving ΔE of hops; null: ΔE = 0.
+  const barriers::LatticeHamiltonian* hamiltonian() const { return m_hamiltonian.get(); }
 
   // Rate of the hop `slot` of a defect at `site` in `occupancy`; 0 when the
   // hop is blocked (target taken, nothing to push). `env_buffer` is scratch.
@@ -51,7 +55,7 @@ class KmcModel {
     lattice::MechanismKind kind;
     int table_base;
   };
-  bool tabulated() const { return !m_needs_environment; }
+  bool tabulated() const { return !m_needs_environment && !m_hamiltonian; }
   const std::vector<FastSlot>& fast_slots(int mobile) const { return m_fast_slots[mobile]; }
   const barriers::HopRate* rate_table() const { return m_rate_cache.data(); }
   int codes() const { return m_codes; }
@@ -72,7 +76,7 @@ class KmcModel {
  private:
   barriers::HopRate compute_rate(int mobile, int slot_index, lattice::Occupant moving,
                                  lattice::Occupant pushed, std::string_view env,
-                                 std::span<const int> counts) const;
+                                 std::span<const int> counts, double delta_e_ev) const;
   int cache_index(int mobile, int slot, lattice::Occupant moving, lattice::Occupant pushed) const {
     return ((mobile * m_catalog.max_slots() + slot) * m_codes + moving) * m_codes + pushed;
   }
@@ -81,6 +85,7 @@ class KmcModel {
   lattice::SpeciesTable m_species;
   lattice::HopCatalog m_catalog;
   std::unique_ptr<barriers::BarrierProvider> m_provider;
+  std::unique_ptr<barriers::LatticeHamiltonian> m_hamiltonian;
   ModelParameters m_parameters;
   barriers::RateLaw m_rate_law;
   bool m_needs_environment;

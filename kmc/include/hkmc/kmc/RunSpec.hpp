@@ -72,6 +72,11 @@ struct BarrierSpec {
   std::string table_file;                // table: CSV path (absolute, resolved)
 };
 
+// The lattice Hamiltonian that gives ΔE of hops (docs/hamiltonian.md).
+struct EnergySpec {
+  std::string hamiltonian_file;          // absolute, resolved; empty: ΔE = 0
+};
+
 struct KmcSpec {
   double temperature_k = 300.0;
   std::optional<std::int64_t> steps;     // stop after this many events per replica
@@ -102,6 +107,7 @@ struct RunSpec {
   InitialSpec initial;
   std::vector<MechanismSpec> mechanisms;  // empty: prototype defaults
   BarrierSpec barriers;
+  EnergySpec energy;
   KmcSpec kmc;
   OutputSpec output;
   // "section.key" -> "file:line" (or "--set section.key=value"), so checks made

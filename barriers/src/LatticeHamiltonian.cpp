@@ -1,0 +1,344 @@
+#include "hkmc/barriers/LatticeHamiltonian.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "hkmc/common/Error.hpp"
+
+namespace hkmc::barriers {
+namespace {
+
+using lattice::CellIndex;
+using lattice::Occupant;
+using lattice::SiteOffset;
+using lattice::SiteRole;
+
+constexpr double kShellTolerance = 1e-3;  // Å
+
+struct Candidate {
+  SiteOffset offset;
+  double distance;
+};
+
+Eigen::Vector3d frac_of(const lattice::Crystal& c, const SiteOffset& s) {
+  return Eigen::Vector3d(s.cell[0], s.cell[1], s.cell[2]) + c.basis()[c.mobile_basis()[s.mobile]].frac;
+}
+
+// Mobile sites of sublattice `name` around basis site `from`, within `r` (Å).
+std::vector<Candidate> around(const lattice::Crystal& crystal, int from, const std::string& name, double r) {
+  std::vector<Candidate> out;
+  const Eigen::Vector3d origin = crystal.cartesian(frac_of(crystal, SiteOffset{from, {0, 0, 0}}));
+  const Eigen::Matrix3d inv_t = crystal.cell().transpose().inverse();
+  int range[3];
+  for (int d = 0; d < 3; ++d) range[d] = static_cast<int>(std::ceil(r * inv_t.row(d).norm())) + 1;
+  const auto& mobile = crystal.mobile_basis();
+  for (int i = -range[0]; i <= range[0]; ++i)
+    for (int j = -range[1]; j <= range[1]; ++j)
+      for (int k = -range[2]; k <= range[2]; ++k)
+        for (int m = 0; m < static_cast<int>(mobile.size()); ++m) {
+          if (crystal.basis()[mobile[m]].sublattice != name) continue;
+          const SiteOffset s{m, {i, j, k}};
+          const double d = (crystal.cartesian(frac_of(crystal, s)) - origin).norm();
+          if (d > kShellTolerance && d <= r + kShellTolerance) out.push_back({s, d});
+        }
+  return out;
+}
+
+// Distinct distances (Å) from sites of sublattice a to sites of sublattice b, ascending.
+std::vector<double> shell_distances(const lattice::Crystal& crystal, const std::string& a,
+                                    const std::string& b, int shells) {
+  const double search = (shells + 2) * crystal.cell().rowwise().norm().maxCoeff();
+  std::vector<double> all;
+  const auto& mobile = crystal.mobile_basis();
+  for (int m = 0; m < static_cast<int>(mobile.size()); ++m) {
+    if (crystal.basis()[mobile[m]].sublattice != a) continue;
+    for (const auto& c : around(crystal, m, b, search)) all.push_back(c.distance);
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<double> distinct;
+  for (double d : all)
+    if (distinct.empty() || d > distinct.back() + kShellTolerance) distinct.push_back(d);
+  return distinct;
+}
+
+}  // namespace
+
+LatticeHamiltonian::LatticeHamiltonian(const lattice::Supercell& supercell,
+                                       const lattice::SpeciesTable& species,
+                                       const HamiltonianTerms& terms, const std::string& source)
+    : m_supercell(supercell), m_codes(species.size() + 1) {
+  const lattice::Crystal& crystal = m_supercell.crystal();
+  const int n_mobile = m_supercell.mobile_count();
+  std::vector<std::string> problems;
+  std::set<std::string> sublattices;
+  std::map<std::string, SiteRole> role_of;
+  for (int m = 0; m < n_mobile; ++m) {
+    const auto& site = crystal.basis()[crystal.mobile_basis()[m]];
+    sublattices.insert(site.sublattice);
+    role_of[site.sublattice] = site.role;
+  }
+  auto sublattice_ok = [&](const std::string& name, const std::string& where) {
+    if (sublattices.count(name)) return true;
+    std::string allowed;
+    for (const auto& s : sublattices) allowed += (allowed.empty() ? "" : ", ") + ("\"" + s + "\"");
+    problems.push_back(source + ": " + where + " sublattice \"" + name +
+                       "\" is not a mobile sublattice of this lattice; allowed: " + allowed);
+    return false;
+  };
+  // Species code on a sublattice; -1 if not allowed there.
+  auto code_of = [&](const std::string& name, const std::string& sublattice, const std::string& where) {
+    if (name == kVacancyName) {
+      if (role_of[sublattice] == SiteRole::kLattice) return 0;
+      problems.push_back(source + ": " + where + " species \"Va\" (vacancy) on the interstitial sublattice \"" +
+                         sublattice + "\": an empty interstitial site carries no energy");
+      return -1;
+    }
+    if (!species.contains(name)) {
+      std::string allowed = "\"Va\"";
+      for (auto c : species.codes()) allowed += ", \"" + species.name(c) + "\"";
+      problems.push_back(source + ": " + where + " species \"" + name + "\" is not a species of this run; allowed: " +
+                         allowed);
+      return -1;
+    }
+    return static_cast<int>(species.code(name));
+  };
+
+  // Points.
+  m_point.assign(static_cast<std::size_t>(n_mobile) * m_codes, 0.0);
+  for (std::size_t t = 0; t < terms.points.size(); ++t) {
+    const auto& p = terms.points[t];
+    const std::string where = "point term " + std::to_string(t + 1);
+    if (!sublattice_ok(p.sublattice, where)) continue;
+    const int code = code_of(p.species, p.sublattice, where);
+    if (code < 0) continue;
+    m_has_points = true;
+    for (int m = 0; m < n_mobile; ++m)
+      if (crystal.basis()[crystal.mobile_basis()[m]].sublattice == p.sublattice)
+        m_point[static_cast<std::size_t>(m) * m_codes + code] += p.energy_ev;
+  }
+
+  // Pairs: one table per (sublattice a, sublattice b, shell), in both orientations.
+  m_pairs.assign(n_mobile, {});
+  m_triangles.assign(n_mobile, {});
+  std::map<std::tuple<std::string, std::string, int>, int> table_of;
+  auto pair_table = [&](const std::string& a, const std::string& b, int shell) {
+    auto key = std::make_tuple(a, b, shell);
+    if (auto it = table_of.find(key); it != table_of.end()) return it->second;
+    const int table = static_cast<int>(m_pair_j.size());
+    m_pair_j.resize(m_pair_j.size() + static_cast<std::size_t>(m_codes) * m_codes, 0.0);
+    table_of[key] = table;
+    ++m_pair_types;
+    return table;
+  };
+  struct PairShell {
+    std::string a, b;
+    int shell;
+    double distance;
+  };
+  std::vector<PairShell> pair_shells;
+  for (std::size_t t = 0; t < terms.pairs.size(); ++t) {
+    const auto& p = terms.pairs[t];
+    const std::string where = "pair term " + std::to_string(t + 1);
+    if (!sublattice_ok(p.sublattices[0], where) || !sublattice_ok(p.sublattices[1], where)) continue;
+    if (p.shell < 1) {
+      problems.push_back(source + ": " + where + " shell = " + std::to_string(p.shell) + ": must be >= 1");
+      continue;
+    }
+    const int ca = code_of(p.species[0], p.sublattices[0], where);
+    const int cb = code_of(p.species[1], p.sublattices[1], where);
+    if (ca < 0 || cb < 0) continue;
+    const auto distances = shell_distances(crystal, p.sublattices[0], p.sublattices[1], p.shell);
+    if (static_cast<int>(distances.size()) < p.shell) {
+      problems.push_back(source + ": " + where + " shell = " + std::to_string(p.shell) + ": the " +
+                         p.sublattices[0] + "-" + p.sublattices[1] + " sites have only " +
+                         std::to_string(distances.size()) + " shells within the search range");
+      continue;
+    }
+    const int ab = pair_table(p.sublattices[0], p.sublattices[1], p.shell);
+    const int ba = pair_table(p.sublattices[1], p.sublattices[0], p.shell);
+    if (ab == ba) {  // same sublattice: symmetric in the species
+      m_pair_j[ab + ca * m_codes + cb] += p.j_ev;
+      if (ca != cb) m_pair_j[ab + cb * m_codes + ca] += p.j_ev;
+    } else {
+      m_pair_j[ab + ca * m_codes + cb] += p.j_ev;
+      m_pair_j[ba + cb * m_codes + ca] += p.j_ev;
+    }
+    pair_shells.push_back({p.sublattices[0], p.sublattices[1], p.shell, distances[p.shell - 1]});
+    if (p.sublattices[0] != p.sublattices[1])
+      pair_shells.push_back({p.sublattices[1], p.sublattices[0], p.shell, distances[p.shell - 1]});
+  }
+  // Neighbour lists of each basis site, one entry per (table, neighbour).
+  std::set<std::tuple<std::string, std::string, int>> listed;
+  for (const auto& ps : pair_shells) {
+    if (!listed.insert({ps.a, ps.b, ps.shell}).second) continue;
+    const int table = table_of[{ps.a, ps.b, ps.shell}];
+    m_range = std::max(m_range, ps.distance);
+    for (int m = 0; m < n_mobile; ++m) {
+      if (crystal.basis()[crystal.mobile_basis()[m]].sublattice != ps.a) continue;
+      for (const auto& c : around(crystal, m, ps.b, ps.distance))
+        if (std::abs(c.distance - ps.distance) <= kShellTolerance) m_pairs[m].push_back({c.offset, table});
+    }
+  }
+
+  // Triplets: equilateral-in-shell triangles on one sublattice.
+  std::map<std::pair<std::string, int>, int> triplet_table_of;
+  for (std::size_t t = 0; t < terms.triplets.size(); ++t) {
+    const auto& p = terms.triplets[t];
+    const std::string where = "triplet term " + std::to_string(t + 1);
+    if (!sublattice_ok(p.sublattice, where)) continue;
+    if (p.shell < 1) {
+      problems.push_back(source + ": " + where + " shell = " + std::to_string(p.shell) + ": must be >= 1");
+      continue;
+    }
+    std::array<int, 3> codes{};
+    bool ok = true;
+    for (int k = 0; k < 3; ++k) {
+      codes[k] = code_of(p.species[k], p.sublattice, where);
+      ok = ok && codes[k] >= 0;
+    }
+    if (!ok) continue;
+    const auto distances = shell_distances(crystal, p.sublattice, p.sublattice, p.shell);
+    if (static_cast<int>(distances.size()) < p.shell) {
+      problems.push_back(source + ": " + where + " shell = " + std::to_string(p.shell) + " does not exist");
+      continue;
+    }
+    const double d = distances[p.shell - 1];
+    int table;
+    if (auto it = triplet_table_of.find({p.sublattice, p.shell}); it != triplet_table_of.end()) {
+      table = it->second;
+    } else {
+      table = static_cast<int>(m_triplet_k.size());
+      m_triplet_k.resize(m_triplet_k.size() + static_cast<std::size_t>(m_codes) * m_codes * m_codes, 0.0);
+      triplet_table_of[{p.sublattice, p.shell}] = table;
+      ++m_triplet_types;
+      m_range = std::max(m_range, d);
+      int found = 0;
+      for (int m = 0; m < n_mobile; ++m) {
+        if (crystal.basis()[crystal.mobile_basis()[m]].sublattice != p.sublattice) continue;
+        std::vector<Candidate> ring;
+        for (const auto& c : around(crystal, m, p.sublattice, d))
+          if (std::abs(c.distance - d) <= kShellTolerance) ring.push_back(c);
+        for (std::size_t i = 0; i < ring.size(); ++i)
+          for (std::size_t j = i + 1; j < ring.size(); ++j) {
+            const double edge = (crystal.cartesian(frac_of(crystal, ring[i].offset)) -
+                                 crystal.cartesian(frac_of(crystal, ring[j].offset)))
+                                    .norm();
+            if (std::abs(edge - d) > kShellTolerance) continue;
+            m_triangles[m].push_back({ring[i].offset, ring[j].offset, table});
+            ++found;
+          }
+      }
+      if (found == 0)
+        problems.push_back(source + ": " + where + ": sublattice \"" + p.sublattice + "\" has no triangles with all "
+                           "three edges in shell " + std::to_string(p.shell));
+    }
+    std::sort(codes.begin(), codes.end());
+    m_triplet_k[table + (codes[0] * m_codes + codes[1]) * m_codes + codes[2]] += p.k_ev;
+  }
+  if (!problems.empty()) throw InputError(problems);
+
+  // Partners, and the periodic-image check: every cluster of a site must
+  // consist of distinct sites of the supercell.
+  m_partners.assign(n_mobile, {});
+  for (int m = 0; m < n_mobile; ++m) {
+    const int site = m_supercell.site({0, 0, 0}, m);
+    std::vector<int> members;
+    auto add = [&](const SiteOffset& o) {
+      members.push_back(m_supercell.shifted(site, o));
+      if (std::find(m_partners[m].begin(), m_partners[m].end(), o) == m_partners[m].end())
+        m_partners[m].push_back(o);
+    };
+    for (const auto& p : m_pairs[m]) add(p.other);
+    std::vector<int> pair_sites = members;
+    std::sort(pair_sites.begin(), pair_sites.end());
+    bool aliased = std::find(pair_sites.begin(), pair_sites.end(), site) != pair_sites.end();
+    // The same site may be a neighbour through two different tables (shells
+    // between different sublattices); through one table it must be unique.
+    std::set<std::pair<int, int>> per_table;
+    for (const auto& p : m_pairs[m])
+      aliased = aliased || !per_table.insert({p.table, m_supercell.shifted(site, p.other)}).second;
+    for (const auto& t : m_triangles[m]) {
+      add(t.a);
+      add(t.b);
+      const int a = m_supercell.shifted(site, t.a), b = m_supercell.shifted(site, t.b);
+      aliased = aliased || a == b || a == site || b == site;
+    }
+    if (aliased) {
+      const auto& dims = m_supercell.dims();
+      std::ostringstream msg;
+      msg << source << ": supercell [" << dims[0] << ", " << dims[1] << ", " << dims[2]
+          << "] is too small for the Hamiltonian (range " << m_range
+          << " Å): a cluster meets its own periodic image; enlarge the supercell or drop the longest terms";
+      throw InputError(msg.str());
+    }
+  }
+}
+
+double LatticeHamiltonian::energy(std::span<const Occupant> occupancy) const {
+  double points = 0.0, pairs = 0.0, triplets = 0.0;
+  for (int site = 0; site < m_supercell.num_sites(); ++site) {
+    const int m = m_supercell.mobile_of(site);
+    const auto cell = m_supercell.cell_of(site);
+    const int here = occupancy[site];
+    points += m_point[static_cast<std::size_t>(m) * m_codes + here];
+    for (const auto& p : m_pairs[m])
+      pairs += m_pair_j[p.table + here * m_codes + occupancy[m_supercell.shifted_from(cell, p.other)]];
+    for (const auto& t : m_triangles[m]) {
+      int c[3] = {here, occupancy[m_supercell.shifted_from(cell, t.a)], occupancy[m_supercell.shifted_from(cell, t.b)]};
+      std::sort(c, c + 3);
+      triplets += m_triplet_k[t.table + (c[0] * m_codes + c[1]) * m_codes + c[2]];
+    }
+  }
+  // Each pair is seen from both ends, each triangle from its three corners.
+  return points + pairs / 2.0 + triplets / 3.0;
+}
+
+double LatticeHamiltonian::site_terms(int site, const CellIndex& cell, std::span<const int> changed,
+                                      std::span<const Occupant> after,
+                                      std::span<const Occupant> occupancy) const {
+  // Occupant of a site in the state described by (occupancy, changed -> after);
+  // `after` empty means the current state.
+  auto occ = [&](int s) -> int {
+    if (!after.empty())
+      for (std::size_t k = 0; k < changed.size(); ++k)
+        if (changed[k] == s) return after[k];
+    return occupancy[s];
+  };
+  auto in_changed = [&](int s) {
+    return std::find(changed.begin(), changed.end(), s) != changed.end();
+  };
+  const int m = m_supercell.mobile_of(site);
+  const int here = occ(site);
+  double e = m_point[static_cast<std::size_t>(m) * m_codes + here];
+  for (const auto& p : m_pairs[m]) {
+    const int other = m_supercell.shifted_from(cell, p.other);
+    // A pair with both ends changed is visited from both: half each time.
+    const double w = in_changed(other) ? 0.5 : 1.0;
+    e += w * m_pair_j[p.table + here * m_codes + occ(other)];
+  }
+  for (const auto& t : m_triangles[m]) {
+    const int a = m_supercell.shifted_from(cell, t.a), b = m_supercell.shifted_from(cell, t.b);
+    const double w = 1.0 / (1 + (in_changed(a) ? 1 : 0) + (in_changed(b) ? 1 : 0));
+    int c[3] = {here, occ(a), occ(b)};
+    std::sort(c, c + 3);
+    e += w * m_triplet_k[t.table + (c[0] * m_codes + c[1]) * m_codes + c[2]];
+  }
+  return e;
+}
+
+double LatticeHamiltonian::delta_energy(std::span<const int> sites, std::span<const Occupant> after,
+                                        std::span<const Occupant> occupancy) const {
+  double before = 0.0, later = 0.0;
+  for (int s : sites) {
+    const auto cell = m_supercell.cell_of(s);
+    before += site_terms(s, cell, sites, {}, occupancy);
+    later += site_terms(s, cell, sites, after, occupancy);
+  }
+  return later - before;
+}
+
+}  // namespace hkmc::barriers
