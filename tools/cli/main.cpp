@@ -19,6 +19,7 @@
 #ifdef HKMC_HAVE_NEB_COMMAND
 #include "NebCommand.hpp"
 #endif
+#include "SweepCommand.hpp"
 
 namespace {
 
@@ -197,6 +198,7 @@ int main(int argc, char** argv) {
 #ifdef HKMC_HAVE_NEB_COMMAND
   CLI::App* neb = hkmc::cli::add_neb_command(app);
 #endif
+  const auto sweep_commands = hkmc::cli::add_sweep_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -209,6 +211,8 @@ int main(int argc, char** argv) {
   try {
     if (*run) return run_command(run_opts, force, threads, quiet, command_line);
     if (*check) return check_command(check_opts);
+    if (*sweep_commands.sweep || *sweep_commands.merge)
+      return hkmc::cli::run_sweep_commands(sweep_commands, command_line);
 #ifdef HKMC_HAVE_NEB_COMMAND
     if (*neb) return hkmc::cli::run_neb_command();
 #endif

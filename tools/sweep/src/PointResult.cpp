@@ -1,0 +1,234 @@
+#include "hkmc/sweep/PointResult.hpp"
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "hkmc/common/Error.hpp"
+#include "hkmc/common/Units.hpp"
+#include "hkmc/kmc/DiffusionObserver.hpp"
+
+namespace hkmc::sweep {
+namespace {
+
+using nlohmann::json;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double species_d(const kmc::DiffusionMoments& m, const kmc::Populations& p, int code) {
+  return kmc::tracer_d(m, p, code);
+}
+double defect_d(const kmc::DiffusionMoments& m, const kmc::Populations& p, int type) {
+  return kmc::defect_d(m, p, static_cast<kmc::DefectType>(type));
+}
+
+json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+double number(const json& j) { return j.is_null() ? kNaN : j.get<double>(); }
+
+json estimate_json(const kmc::Estimate& e) {
+  return {{"value", number(e.value)},
+          {"error", number(e.error)},
+          {"error_replicas", number(e.error_replicas)},
+          {"error_blocks", number(e.error_blocks)}};
+}
+kmc::Estimate estimate_from(const json& j) {
+  kmc::Estimate e;
+  e.value = number(j.at("value"));
+  e.error = number(j.at("error"));
+  e.error_replicas = number(j.at("error_replicas"));
+  e.error_blocks = number(j.at("error_blocks"));
+  return e;
+}
+
+json diffusion_json(const DiffusionResult& d) {
+  return {{"name", d.name},
+          {"count", d.count},
+          {"hops", d.hops},
+          {"D_cm2_s", estimate_json(d.d_cm2_s)},
+          {"correlation_factor", estimate_json(d.correlation_factor)},
+          {"first_half_D_cm2_s", estimate_json(d.first_half_d_cm2_s)},
+          {"second_half_D_cm2_s", estimate_json(d.second_half_d_cm2_s)}};
+}
+DiffusionResult diffusion_from(const json& j) {
+  DiffusionResult d;
+  d.name = j.at("name").get<std::string>();
+  d.count = j.at("count").get<std::int64_t>();
+  d.hops = j.at("hops").get<std::int64_t>();
+  d.d_cm2_s = estimate_from(j.at("D_cm2_s"));
+  d.correlation_factor = estimate_from(j.at("correlation_factor"));
+  d.first_half_d_cm2_s = estimate_from(j.at("first_half_D_cm2_s"));
+  d.second_half_d_cm2_s = estimate_from(j.at("second_half_D_cm2_s"));
+  return d;
+}
+
+}  // namespace
+
+double DiffusionResult::half_difference_sigmas() const {
+  const auto& a = first_half_d_cm2_s;
+  const auto& b = second_half_d_cm2_s;
+  const double sigma = std::sqrt(a.error * a.error + b.error * b.error);
+  if (!std::isfinite(a.value) || !std::isfinite(b.value) || !std::isfinite(sigma) || sigma <= 0) return kNaN;
+  return std::abs(a.value - b.value) / sigma;
+}
+
+double PointResult::max_half_difference_sigmas() const {
+  double worst = kNaN;
+  for (const auto* list : {&species, &defects})
+    for (const auto& d : *list) {
+      const double z = d.half_difference_sigmas();
+      if (std::isfinite(z) && !(z <= worst)) worst = z;
+    }
+  return worst;
+}
+
+int PointResult::converged() const {
+  const double z = max_half_difference_sigmas();
+  if (!std::isfinite(z)) return -1;
+  return z > kConvergenceSigmas ? 0 : 1;
+}
+
+kmc::DiffusionMoments sum_moments(const std::vector<kmc::DiffusionMoments>& blocks, int begin, int end) {
+  kmc::DiffusionMoments s;
+  for (int b = begin; b < end; ++b) {
+    const auto& m = blocks[b];
+    s.duration_s += m.duration_s;
+    auto add = [](auto& to, const auto& from) {
+      if (to.size() < from.size()) to.resize(from.size(), 0);
+      for (std::size_t i = 0; i < from.size(); ++i) to[i] += from[i];
+    };
+    add(s.ion_r2, m.ion_r2);
+    add(s.hop_length_sq, m.hop_length_sq);
+    add(s.hops, m.hops);
+    for (int t = 0; t < kmc::kDefectTypes; ++t) s.defect_r2[t] += m.defect_r2[t];
+    for (int k = 0; k < 3; ++k) s.charge_displacement[k] += m.charge_displacement[k];
+    s.charge_weighted_r2 += m.charge_weighted_r2;
+  }
+  return s;
+}
+
+std::pair<kmc::Estimate, kmc::Estimate> half_run_estimates(const std::vector<kmc::ReplicaResult>& replicas,
+                                                           HalfEstimator estimator, int which) {
+  const double to_cm2 = units::kAngstrom2_per_s_to_cm2_per_s;
+  std::vector<double> first, second;
+  for (const auto& r : replicas) {
+    const int b = static_cast<int>(r.blocks.size());
+    const int h = b / 2;
+    if (h == 0) continue;
+    first.push_back(to_cm2 * estimator(sum_moments(r.blocks, 0, h), r.populations, which));
+    second.push_back(to_cm2 * estimator(sum_moments(r.blocks, b - h, b), r.populations, which));
+  }
+  if (replicas.size() == 1 && !first.empty()) {
+    // One replica: the spread of the blocks inside each half gives the errors.
+    const auto& r = replicas.front();
+    const int b = static_cast<int>(r.blocks.size());
+    const int h = b / 2;
+    std::vector<double> first_blocks, second_blocks;
+    for (int i = 0; i < h; ++i) {
+      first_blocks.push_back(to_cm2 * estimator(r.blocks[i], r.populations, which));
+      second_blocks.push_back(to_cm2 * estimator(r.blocks[b - h + i], r.populations, which));
+    }
+    auto e1 = kmc::mean_and_error(first_blocks), e2 = kmc::mean_and_error(second_blocks);
+    kmc::Estimate a, c;
+    a.value = first.front(), c.value = second.front();
+    a.error = a.error_blocks = e1.error;
+    c.error = c.error_blocks = e2.error;
+    return {a, c};
+  }
+  auto a = kmc::mean_and_error(first), c = kmc::mean_and_error(second);
+  a.error_replicas = a.error, c.error_replicas = c.error;
+  return {a, c};
+}
+
+PointResult make_point_result(const std::vector<kmc::ReplicaResult>& replicas,
+                              const lattice::SpeciesTable& species) {
+  const kmc::RunStatistics stats = kmc::summarize(replicas, species);
+  PointResult p;
+  p.replicas = stats.replicas;
+  p.events = stats.events;
+  p.simulated_time_s = stats.simulated_time_s;
+  p.clamped_events = stats.clamped_events;
+  p.stalled_replicas = stats.stalled_replicas;
+  for (const auto& s : stats.species) {
+    DiffusionResult d;
+    d.name = s.name;
+    d.count = s.ions;
+    d.hops = s.hops;
+    d.d_cm2_s = s.d_cm2_s;
+    d.correlation_factor = s.correlation_factor;
+    std::tie(d.first_half_d_cm2_s, d.second_half_d_cm2_s) = half_run_estimates(replicas, species_d, s.code);
+    p.species.push_back(std::move(d));
+  }
+  for (const auto& s : stats.defects) {
+    DiffusionResult d;
+    d.name = s.type;
+    d.count = s.count;
+    d.d_cm2_s = s.d_cm2_s;
+    const int type = s.type == kmc::defect_type_name(kmc::DefectType::kVacancy) ? 0 : 1;
+    std::tie(d.first_half_d_cm2_s, d.second_half_d_cm2_s) = half_run_estimates(replicas, defect_d, type);
+    p.defects.push_back(std::move(d));
+  }
+  p.charge_d_cm2_s = stats.charge_d_cm2_s;
+  p.haven_ratio = stats.haven_ratio;
+  return p;
+}
+
+std::string to_json(const PointResult& r) {
+  json j;
+  j["format"] = "halide-kmc-sweep-point";
+  j["format_version"] = kPointFormatVersion;
+  j["index"] = r.index;
+  json params = json::array();
+  for (const auto& [k, v] : r.parameters) params.push_back({{"key", k}, {"value", v}});
+  j["parameters"] = params;
+  j["seed"] = r.seed;
+  j["temperature_K"] = r.temperature_k;
+  j["replicas"] = r.replicas;
+  j["events"] = r.events;
+  j["simulated_time_s"] = number(r.simulated_time_s);
+  j["wall_s"] = r.wall_s;
+  j["clamped_events"] = r.clamped_events;
+  j["stalled_replicas"] = r.stalled_replicas;
+  json sp = json::array(), df = json::array();
+  for (const auto& d : r.species) sp.push_back(diffusion_json(d));
+  for (const auto& d : r.defects) df.push_back(diffusion_json(d));
+  j["species"] = sp;
+  j["defects"] = df;
+  j["charge_D_cm2_s"] = estimate_json(r.charge_d_cm2_s);
+  j["haven_ratio"] = estimate_json(r.haven_ratio);
+  j["converged"] = r.converged();
+  j["max_half_difference_sigmas"] = number(r.max_half_difference_sigmas());
+  j["input_toml"] = r.input_toml;
+  return j.dump(1) + "\n";
+}
+
+PointResult point_from_json(const std::string& text, const std::string& source) {
+  try {
+    const json j = json::parse(text);
+    if (j.at("format").get<std::string>() != "halide-kmc-sweep-point")
+      throw RuntimeError(source + ": not a halide-kmc sweep point file");
+    if (j.at("format_version").get<int>() != kPointFormatVersion)
+      throw RuntimeError(source + ": point file format version " + j.at("format_version").dump() +
+                         "; this program reads version " + std::to_string(kPointFormatVersion));
+    PointResult r;
+    r.index = j.at("index").get<int>();
+    for (const auto& p : j.at("parameters"))
+      r.parameters.emplace_back(p.at("key").get<std::string>(), p.at("value").get<std::string>());
+    r.input_toml = j.at("input_toml").get<std::string>();
+    r.seed = j.at("seed").get<std::uint64_t>();
+    r.temperature_k = j.at("temperature_K").get<double>();
+    r.replicas = j.at("replicas").get<int>();
+    r.events = j.at("events").get<std::int64_t>();
+    r.simulated_time_s = number(j.at("simulated_time_s"));
+    r.wall_s = j.at("wall_s").get<double>();
+    r.clamped_events = j.at("clamped_events").get<std::int64_t>();
+    r.stalled_replicas = j.at("stalled_replicas").get<int>();
+    for (const auto& d : j.at("species")) r.species.push_back(diffusion_from(d));
+    for (const auto& d : j.at("defects")) r.defects.push_back(diffusion_from(d));
+    r.charge_d_cm2_s = estimate_from(j.at("charge_D_cm2_s"));
+    r.haven_ratio = estimate_from(j.at("haven_ratio"));
+    return r;
+  } catch (const json::exception& e) {
+    throw RuntimeError(source + ": unreadable sweep point file (" + e.what() + ")");
+  }
+}
+
+}  // namespace hkmc::sweep
