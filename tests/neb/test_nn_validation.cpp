@@ -65,7 +65,7 @@ TEST_CASE("demo NN barriers agree with the reference potential on held-out hops"
     CHECK(std::abs(d_fwd) < 0.05);
     CHECK(std::abs(d_bwd) < 0.05);
     worst = std::max({worst, std::abs(d_fwd), std::abs(d_bwd)});
-    MESSAGE(c.label, ": reference fwd/bwd ", r_ref.barrier_forward, " / ", r_ref.barrier_backward,
+    MESSAGE(std::string(c.label), ": reference fwd/bwd ", r_ref.barrier_forward, " / ", r_ref.barrier_backward,
             " eV; NN ", r_nn.barrier_forward, " / ", r_nn.barrier_backward, " eV; NN force calls ",
             r_nn.force_calls);
   }
