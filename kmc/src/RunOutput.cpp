@@ -148,6 +148,7 @@ double random_walk_vacancy_d_cm2_s(const Simulation& simulation) {
   const auto& model = simulation.model();
   const auto& cat = model.catalog();
   if (spec.barriers.provider != "constant" || !spec.barriers.e_kra_overrides.empty()) return kNaN;
+  if (model.hamiltonian() != nullptr) return kNaN;  // ΔE != 0: not a plain random walk
   if (cat.mechanisms().size() != 1 || cat.mechanisms()[0].kind != lattice::MechanismKind::kVacancy) return kNaN;
   if (cat.classes().size() != 1) return kNaN;
   for (double f : spec.kmc.field_v_per_angstrom)

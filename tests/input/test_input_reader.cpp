@@ -785,6 +785,9 @@ TEST_CASE("the examples in docs/input parse") {
         if (const auto* file = merged.at_path("barriers.file").as_string()) {
           dir.write(file->get(), "mechanism,path,E_kra_eV\n");
         }
+        if (const auto* file = merged.at_path("energy.hamiltonian").as_string()) {
+          dir.write(file->get(), "");
+        }
         std::ostringstream text;
         text << merged;
         try {

@@ -21,7 +21,8 @@ struct RunInfo {
 };
 
 // Exact vacancy random-walk D (cm²/s), Γ z d²/6, when the run is one where it
-// applies (constant barriers, one vacancy hop class, no field); NaN otherwise.
+// applies (constant barriers, no Hamiltonian, one vacancy hop class, no
+// field); NaN otherwise.
 double random_walk_vacancy_d_cm2_s(const Simulation& simulation);
 
 void write_hdf5(const std::string& path, const Simulation& simulation,
