@@ -85,7 +85,7 @@ double default_r_env(const RunSpec& spec) {
 
 }  // namespace
 
-Simulation::Simulation(RunSpec spec) : m_spec(std::move(spec)) {
+Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) {
   const RunSpec& s = m_spec;
   bool interstitial_mechanism = false;
   for (const auto& m : s.mechanisms)
@@ -109,7 +109,7 @@ Simulation::Simulation(RunSpec spec) : m_spec(std::move(spec)) {
                      ": must be fewer than the " + std::to_string(lattice_sites) +
                      " lattice sites of this supercell (" + s.where("defects.vacancies") + ")");
   }
-  if (m_defects.vacancies == 0 && m_defects.interstitials == 0) {
+  if (purpose == Purpose::kKinetics && m_defects.vacancies == 0 && m_defects.interstitials == 0) {
     throw InputError("[defects] the run has no vacancies and no interstitials, so nothing can move; "
                      "set vacancies, vacancy_fraction or interstitials (" + s.source_path + ")");
   }

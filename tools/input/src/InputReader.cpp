@@ -22,7 +22,7 @@ using detail::Field;
 using detail::TableReader;
 
 const std::vector<std::string> kSections = {"lattice", "composition", "defects", "initial",
-                                            "mechanisms", "barriers", "energy", "kmc", "output"};
+                                            "mechanisms", "barriers", "energy", "kmc", "mc", "output"};
 
 std::string trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
@@ -162,6 +162,7 @@ kmc::RunSpec read_input_string(std::string_view toml_text, const std::string& so
   detail::read_kmc(ctx, section(root, diag, "kmc",
                                 {"temperature", "steps", "time", "seed", "replicas", "blocks",
                                  "field", "charges"}));
+  detail::read_mc(ctx, section(root, diag, "mc", {"equilibration", "sweeps", "sample_every", "shells"}));
   detail::read_output(ctx, section(root, diag, "output",
                                    {"file", "summary", "every", "every_s", "samples", "profile",
                                     "profile_axis"}));

@@ -71,6 +71,21 @@ void read_kmc(SectionContext& ctx, const std::optional<TableReader>& table) {
   }
 }
 
+void read_mc(SectionContext& ctx, const std::optional<TableReader>& table) {
+  if (!table) return;
+  const TableReader& t = *table;
+  t.report_unknown_keys();
+  auto& mc = ctx.spec.mc;
+  if (auto n = t.field("equilibration").integer(0, 100000000, "must be an integer from 0 to 1e8 sweeps"))
+    mc.equilibration_sweeps = *n;
+  if (auto n = t.field("sweeps").integer(1, 100000000, "must be an integer from 1 to 1e8 sweeps")) mc.sweeps = *n;
+  if (auto n = t.field("sample_every").integer(1, 1000000, "must be an integer from 1 to 1e6 sweeps"))
+    mc.sample_every = static_cast<int>(*n);
+  if (auto n = t.field("shells").integer(1, 10, "must be an integer from 1 to 10")) mc.shells = static_cast<int>(*n);
+  if (mc.sweeps < mc.sample_every)
+    t.field("sweeps").fail(fmt::format("must be at least sample_every = {} so that one sample is taken", mc.sample_every));
+}
+
 void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
   if (!table) return;
   const TableReader& t = *table;

@@ -40,6 +40,7 @@ void read_energy(SectionContext& ctx, const std::optional<TableReader>& table);
 void read_kmc(SectionContext& ctx, const std::optional<TableReader>& table);
 // Resolves a file name against `base_dir`; reports on `f` unless it is a readable file.
 std::optional<std::string> readable_file(const Field& f, const std::string& base_dir, const char* what);
+void read_mc(SectionContext& ctx, const std::optional<TableReader>& table);
 void read_output(SectionContext& ctx, const std::optional<TableReader>& table);
 
 // Checks a species name (a [composition] key, a balance value, a slope or

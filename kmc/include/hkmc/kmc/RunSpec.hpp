@@ -77,6 +77,15 @@ struct EnergySpec {
   std::string hamiltonian_file;          // absolute, resolved; empty: ΔE = 0
 };
 
+// `halide-kmc mc`: equilibrium Metropolis Monte Carlo (temperature, seed and
+// replicas come from KmcSpec).
+struct McSpec {
+  std::int64_t equilibration_sweeps = 1000;
+  std::int64_t sweeps = 5000;
+  int sample_every = 10;
+  int shells = 3;                        // Warren–Cowley shells reported
+};
+
 struct KmcSpec {
   double temperature_k = 300.0;
   std::optional<std::int64_t> steps;     // stop after this many events per replica
@@ -109,6 +118,7 @@ struct RunSpec {
   BarrierSpec barriers;
   EnergySpec energy;
   KmcSpec kmc;
+  McSpec mc;
   OutputSpec output;
   // "section.key" -> "file:line" (or "--set section.key=value"), so checks made
   // after parsing (against the built lattice) can still point at the input.

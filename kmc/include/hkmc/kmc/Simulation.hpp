@@ -18,7 +18,10 @@ namespace hkmc::kmc {
 
 class Simulation {
  public:
-  explicit Simulation(RunSpec spec);
+  // kKinetics refuses systems without defects (nothing could move);
+  // kEquilibrium (Metropolis MC) accepts them.
+  enum class Purpose { kKinetics, kEquilibrium };
+  explicit Simulation(RunSpec spec, Purpose purpose = Purpose::kKinetics);
 
   const RunSpec& spec() const { return m_spec; }
   const KmcModel& model() const { return *m_model; }
