@@ -1,0 +1,198 @@
+// `halide-kmc sweep` and `merge` as a user meets them: exit codes and
+// messages for bad --vary input, a sweep killed with SIGKILL and restarted,
+// shards merged on the command line, and the plotting script.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <map>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+extern char** environ;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string output;  // stdout and stderr
+};
+
+Result run(const std::string& args, const std::string& program = HKMC_CLI_PATH) {
+  const std::string cmd = program + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string read(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Scratch {
+  fs::path dir;
+  Scratch() {
+    static int counter = 0;
+    dir = fs::temp_directory_path() / ("hkmc_sweepcli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~Scratch() { fs::remove_all(dir); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  }
+  std::string path(const std::string& name) const { return (dir / name).string(); }
+};
+
+const char* kInput = R"(
+[lattice]
+prototype = "perovskite"
+a = 6.0
+supercell = [6, 6, 6]
+[composition]
+Br = 1.0
+[defects]
+vacancies = 6
+[barriers]
+provider = "constant"
+E_kra = 0.3
+[kmc]
+temperature = 300.0
+steps = 30000
+seed = 3
+replicas = 2
+[output]
+file = "would-collide.h5"
+)";
+
+std::string fmt_shard(const char* k) { return std::string(k) + "/3"; }
+
+int count_points(const fs::path& dir) {
+  int n = 0;
+  if (!fs::exists(dir / "points")) return 0;
+  for (const auto& e : fs::directory_iterator(dir / "points"))
+    if (e.path().extension() == ".json") ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("bad sweep options exit with 2 and say what is wrong; nothing is written") {
+  Scratch s;
+  const auto input = s.write("in.toml", kInput);
+  const std::string out = " --out " + s.path("out") + " --quiet";
+  auto r = run("sweep " + input + " --vary kmc.temprature=300,400" + out);
+  CHECK(r.code == 2);
+  CHECK(r.output.find("temprature") != std::string::npos);
+  CHECK(r.output.find("did you mean") != std::string::npos);
+  r = run("sweep " + input + " --vary kmc.temperature=300:400:-10" + out);
+  CHECK(r.code == 2);
+  CHECK(r.output.find("'300:400:-10'") != std::string::npos);
+  r = run("sweep " + input + " --vary kmc.temperature=" + out);
+  CHECK(r.code == 2);
+  CHECK(r.output.find("no values") != std::string::npos);
+  r = run("sweep " + input + out);
+  CHECK(r.code == 2);
+  CHECK(r.output.find("no --vary") != std::string::npos);
+  r = run("sweep " + input + " --vary kmc.temperature=300 --shard 2/2" + out);
+  CHECK(r.code == 2);
+  CHECK(r.output.find("--shard 2/2") != std::string::npos);
+  r = run("sweep " + input + " --vary kmc.temperature=300,-1" + out);
+  CHECK(r.code == 2);
+  CHECK(r.output.find("[point 1: kmc.temperature=-1]") != std::string::npos);
+  CHECK_FALSE(fs::exists(s.path("out")));
+  CHECK(run("sweep").code == 1);
+  CHECK(run("merge " + s.path("out")).code == 1);  // --out is required
+  r = run("merge " + s.path("nothing") + " --out " + s.path("m"));
+  CHECK(r.code == 2);
+  CHECK(r.output.find("not a sweep directory") != std::string::npos);
+}
+
+TEST_CASE("a sweep killed with SIGKILL resumes without recomputing finished points") {
+  Scratch s;
+  const auto input = s.write("in.toml", kInput);
+  const std::string vary = " --vary kmc.temperature=300:650:50";  // 8 points
+  // Reference: one uninterrupted run.
+  auto ref = run("sweep " + input + vary + " --out " + s.path("ref") + " --quiet");
+  REQUIRE(ref.code == 0);
+  // Killed run: one thread, so points finish one after another; SIGKILL as
+  // soon as the first point file appears.
+  const std::string out = s.path("killed");
+  std::vector<std::string> args = {HKMC_CLI_PATH, "sweep", input, "--vary", "kmc.temperature=300:650:50",
+                                   "--out", out, "--threads", "1", "--quiet"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
+  const auto start = std::chrono::steady_clock::now();
+  while (count_points(out) == 0 && std::chrono::steady_clock::now() - start < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const int finished_before = count_points(out);
+  MESSAGE("points finished when killed: " << finished_before << " of 8");
+  REQUIRE(finished_before >= 1);
+  const bool killed_mid_sweep = WIFSIGNALED(status);
+  std::map<std::string, std::string> before;
+  for (const auto& e : fs::directory_iterator(fs::path(out) / "points"))
+    if (e.path().extension() == ".json") before[e.path().filename().string()] = read(e.path());
+  // Restart: skips what was finished, computes the rest, same table as the reference.
+  const auto r = run("sweep " + input + vary + " --out " + out);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  if (killed_mid_sweep)
+    CHECK(r.output.find("resume     " + std::to_string(finished_before) + " finished point(s) skipped, " +
+                        std::to_string(8 - finished_before) + " to compute") != std::string::npos);
+  for (const auto& [name, text] : before) CHECK_MESSAGE(read(fs::path(out) / "points" / name) == text, name);
+  CHECK(read(fs::path(out) / "sweep.csv") == read(s.path("ref") + "/sweep.csv"));
+  CHECK(read(fs::path(out) / "arrhenius.csv") == read(s.path("ref") + "/arrhenius.csv"));
+  // The input's own output file is not written by a sweep (it would be overwritten by every point).
+  CHECK_FALSE(fs::exists(s.path("would-collide.h5")));
+}
+
+TEST_CASE("shards on the command line, merged, give the table of one run; the plot script draws it") {
+  Scratch s;
+  const auto input = s.write("in.toml", kInput);
+  const std::string vary = " --vary kmc.temperature=300,400,500 --vary kmc.blocks=4,8 --quiet";
+  REQUIRE(run("sweep " + input + vary + " --out " + s.path("full") + " --threads 2").code == 0);
+  for (const char* k : {"0", "1", "2"}) {
+    const std::string shard = fmt_shard(k);
+    REQUIRE(run("sweep " + input + vary + " --shard " + shard + " --out " + s.path(std::string("s") + k)).code == 0);
+  }
+  auto r = run("merge " + s.path("s0") + " " + s.path("s1") + " --out " + s.path("merged"));
+  CHECK(r.code == 0);
+  CHECK(r.output.find("2 point(s) missing from every input: 2 5") != std::string::npos);  // s2 not given
+  r = run("merge " + s.path("s0") + " " + s.path("s1") + " " + s.path("s2") + " --out " + s.path("merged"));
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(r.output.find("merged     6 of 6 points") != std::string::npos);
+  CHECK(read(s.path("merged/sweep.csv")) == read(s.path("full/sweep.csv")));
+  CHECK(read(s.path("merged/arrhenius.csv")) == read(s.path("full/arrhenius.csv")));
+  CHECK(fs::file_size(s.path("merged/sweep.h5")) > 0);
+
+  const std::string script = std::string(HKMC_SOURCE_DIR) + "/tools/plot/plot_sweep.py";
+  r = run(script + " " + s.path("merged") + " --x kmc.blocks --out " + s.path("figs"), "/usr/bin/python3");
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(fs::file_size(s.path("figs/D_vs_blocks.png")) > 1000);
+  CHECK(fs::file_size(s.path("figs/arrhenius.png")) > 1000);
+}
