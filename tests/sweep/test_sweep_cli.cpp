@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -195,4 +196,25 @@ TEST_CASE("shards on the command line, merged, give the table of one run; the pl
   CHECK(r.code == 0);
   CHECK(fs::file_size(s.path("figs/D_vs_blocks.png")) > 1000);
   CHECK(fs::file_size(s.path("figs/arrhenius.png")) > 1000);
+}
+
+TEST_CASE("point 0 of a sweep reproduces `halide-kmc run` with the same overrides") {
+  Scratch s;
+  const auto input = s.write("in.toml", kInput);
+  REQUIRE(run("sweep " + input + " --vary kmc.temperature=350,400 --out " + s.path("sw") + " --quiet").code == 0);
+  REQUIRE(run("run " + input + " --set kmc.temperature=350 --set output.file=" + s.path("run.h5") +
+              " --set output.summary=" + s.path("run.json") + " --quiet")
+              .code == 0);
+  const std::string summary = read(s.path("run.json"));
+  const std::string key = "\"D_cm2_s\": ";
+  const auto at = summary.find(key);
+  REQUIRE(at != std::string::npos);
+  const std::string d = summary.substr(at + key.size(), summary.find_first_of(",\n}", at + key.size()) - at - key.size());
+  INFO("run: D = " << d);
+  CHECK(d.size() > 5);
+  // The same number, to the last digit, in the point file (followed by a non-digit).
+  const std::string point = read(s.path("sw/points/p00000.json"));
+  const auto found = point.find("\"value\": " + d);
+  REQUIRE(found != std::string::npos);
+  CHECK_FALSE(std::isdigit(static_cast<unsigned char>(point[found + 9 + d.size()])));
 }
