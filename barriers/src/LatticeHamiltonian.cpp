@@ -180,7 +180,8 @@ LatticeHamiltonian::LatticeHamiltonian(const lattice::Supercell& supercell,
     for (int m = 0; m < n_mobile; ++m) {
       if (crystal.basis()[crystal.mobile_basis()[m]].sublattice != ps.a) continue;
       for (const auto& c : around(crystal, m, ps.b, ps.distance))
-        if (std::abs(c.distance - ps.distance) <= kShellTolerance) m_pairs[m].push_back({c.offset, table});
+        if (std::abs(c.distance - ps.distance) <= kShellTolerance)
+          m_pairs[m].push_back({c.offset, m_supercell.linear_delta(c.offset, m), table});
     }
   }
 
@@ -228,7 +229,8 @@ LatticeHamiltonian::LatticeHamiltonian(const lattice::Supercell& supercell,
                                  crystal.cartesian(frac_of(crystal, ring[j].offset)))
                                     .norm();
             if (std::abs(edge - d) > kShellTolerance) continue;
-            m_triangles[m].push_back({ring[i].offset, ring[j].offset, table});
+            m_triangles[m].push_back({ring[i].offset, ring[j].offset, m_supercell.linear_delta(ring[i].offset, m),
+                                      m_supercell.linear_delta(ring[j].offset, m), table});
             ++found;
           }
       }
@@ -276,6 +278,9 @@ LatticeHamiltonian::LatticeHamiltonian(const lattice::Supercell& supercell,
       throw InputError(msg.str());
     }
   }
+  for (const auto& list : m_partners)
+    for (const auto& o : list)
+      for (int d = 0; d < 3; ++d) m_reach = std::max(m_reach, std::abs(o.cell[d]));
 }
 
 double LatticeHamiltonian::energy(std::span<const Occupant> occupancy) const {
@@ -297,48 +302,57 @@ double LatticeHamiltonian::energy(std::span<const Occupant> occupancy) const {
   return points + pairs / 2.0 + triplets / 3.0;
 }
 
-double LatticeHamiltonian::site_terms(int site, const CellIndex& cell, std::span<const int> changed,
-                                      std::span<const Occupant> after,
-                                      std::span<const Occupant> occupancy) const {
-  // Occupant of a site in the state described by (occupancy, changed -> after);
-  // `after` empty means the current state.
-  auto occ = [&](int s) -> int {
-    if (!after.empty())
-      for (std::size_t k = 0; k < changed.size(); ++k)
-        if (changed[k] == s) return after[k];
-    return occupancy[s];
-  };
-  auto in_changed = [&](int s) {
-    return std::find(changed.begin(), changed.end(), s) != changed.end();
-  };
-  const int m = m_supercell.mobile_of(site);
-  const int here = occ(site);
-  double e = m_point[static_cast<std::size_t>(m) * m_codes + here];
-  for (const auto& p : m_pairs[m]) {
-    const int other = m_supercell.shifted_from(cell, p.other);
-    // A pair with both ends changed is visited from both: half each time.
-    const double w = in_changed(other) ? 0.5 : 1.0;
-    e += w * m_pair_j[p.table + here * m_codes + occ(other)];
-  }
-  for (const auto& t : m_triangles[m]) {
-    const int a = m_supercell.shifted_from(cell, t.a), b = m_supercell.shifted_from(cell, t.b);
-    const double w = 1.0 / (1 + (in_changed(a) ? 1 : 0) + (in_changed(b) ? 1 : 0));
-    int c[3] = {here, occ(a), occ(b)};
-    std::sort(c, c + 3);
-    e += w * m_triplet_k[t.table + (c[0] * m_codes + c[1]) * m_codes + c[2]];
-  }
-  return e;
+double LatticeHamiltonian::triplet(int table, int c0, int c1, int c2) const {
+  // Three-element sort: the table is indexed by sorted codes.
+  if (c0 > c1) std::swap(c0, c1);
+  if (c1 > c2) std::swap(c1, c2);
+  if (c0 > c1) std::swap(c0, c1);
+  return m_triplet_k[table + (c0 * m_codes + c1) * m_codes + c2];
 }
 
 double LatticeHamiltonian::delta_energy(std::span<const int> sites, std::span<const Occupant> after,
                                         std::span<const Occupant> occupancy) const {
-  double before = 0.0, later = 0.0;
-  for (int s : sites) {
-    const auto cell = m_supercell.cell_of(s);
-    before += site_terms(s, cell, sites, {}, occupancy);
-    later += site_terms(s, cell, sites, after, occupancy);
+  // One pass over the clusters of the changed sites, before and after
+  // together. A cluster with several changed members is visited from each
+  // of them, so it is weighted by 1 / (number of changed members).
+  const int n_changed = static_cast<int>(sites.size());
+  auto changed_index = [&](int site) {
+    for (int k = 0; k < n_changed; ++k)
+      if (sites[k] == site) return k;
+    return -1;
+  };
+  double delta = 0.0;
+  for (int k = 0; k < n_changed; ++k) {
+    const int site = sites[k];
+    const int m = m_supercell.mobile_of(site);
+    const auto cell = m_supercell.cell_of(site);
+    const bool interior = m_supercell.interior(cell, m_reach);
+    const int here_before = occupancy[site], here_after = after[k];
+    delta += m_point[static_cast<std::size_t>(m) * m_codes + here_after] -
+             m_point[static_cast<std::size_t>(m) * m_codes + here_before];
+    for (const auto& p : m_pairs[m]) {
+      const int other = interior ? site + p.delta : m_supercell.shifted_from(cell, p.other);
+      const double* j = &m_pair_j[p.table];
+      const int c = changed_index(other);
+      if (c < 0) {
+        const int o = occupancy[other];
+        delta += j[here_after * m_codes + o] - j[here_before * m_codes + o];
+      } else {
+        delta += 0.5 * (j[here_after * m_codes + after[c]] - j[here_before * m_codes + occupancy[other]]);
+      }
+    }
+    for (const auto& t : m_triangles[m]) {
+      const int a = interior ? site + t.delta_a : m_supercell.shifted_from(cell, t.a);
+      const int b = interior ? site + t.delta_b : m_supercell.shifted_from(cell, t.b);
+      const int ca = changed_index(a), cb = changed_index(b);
+      const double w = 1.0 / (1 + (ca >= 0) + (cb >= 0));
+      const int a_after = ca >= 0 ? after[ca] : occupancy[a];
+      const int b_after = cb >= 0 ? after[cb] : occupancy[b];
+      delta += w * (triplet(t.table, here_after, a_after, b_after) -
+                    triplet(t.table, here_before, occupancy[a], occupancy[b]));
+    }
   }
-  return later - before;
+  return delta;
 }
 
 }  // namespace hkmc::barriers

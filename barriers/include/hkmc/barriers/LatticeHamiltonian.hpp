@@ -75,15 +75,15 @@ class LatticeHamiltonian {
  private:
   struct PairNeighbor {
     lattice::SiteOffset other;
+    int delta;  // Supercell::linear_delta of `other` (valid away from the box faces)
     int table;  // offset into m_pair_j: table + code_here * codes + code_other
   };
   struct Triangle {
     lattice::SiteOffset a, b;
+    int delta_a, delta_b;
     int table;  // offset into m_triplet_k, indexed by sorted codes
   };
-  double site_terms(int site, const lattice::CellIndex& cell, std::span<const int> changed,
-                    std::span<const lattice::Occupant> after,
-                    std::span<const lattice::Occupant> occupancy) const;
+  double triplet(int table, int c0, int c1, int c2) const;
 
   lattice::Supercell m_supercell;
   int m_codes;
@@ -97,6 +97,7 @@ class LatticeHamiltonian {
   std::vector<std::vector<Triangle>> m_triangles;     // by mobile basis
   std::vector<std::vector<lattice::SiteOffset>> m_partners;
   double m_range = 0.0;
+  int m_reach = 0;  // largest cell offset of any cluster partner
 };
 
 }  // namespace hkmc::barriers
