@@ -169,6 +169,9 @@ TEST_CASE("invalid inputs exit with 2, name the problem and write nothing") {
        {"charges", "I"}},
       {"mechanism shell that does not exist",
        v + "\n[[mechanisms]]\nname = \"far\"\nkind = \"vacancy\"\nshell = 60\n", {"shell 60"}},
+      {"mc sweeps out of range", v + "\n[mc]\nsweeps = 0\n", {"[mc] sweeps = 0", "must be an integer from 1"}},
+      {"Hamiltonian file missing", replace(v, "[kmc]", "[energy]\nhamiltonian = \"none.toml\"\n\n[kmc]"),
+       {"[energy] hamiltonian", "none.toml"}},
       {"coincident custom basis sites",
        "[lattice]\nprototype = \"custom\"\na = 4.0\nsupercell = [4,4,4]\nbasis = [{sublattice = \"X\", frac = [0,0,0]}, "
        "{sublattice = \"X\", frac = [0,0,0]}]\nmobile = [\"X\"]\n[composition]\nA = 1.0\n[defects]\nvacancies = 2\n"
