@@ -25,9 +25,9 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for case in replicas sweep; do
   for threads in 1 2; do
     if [ "$case" = replicas ]; then
-      # 4 replicas of the demo (16^3 cells, 4e5 events each)
-      t=$(best_of_3 "$bin" run "$root/inputs/demo.toml" --threads "$threads" --quiet --force \
-            --set output.file="$tmp/demo.h5" --set output.summary="$tmp/demo.json")
+      # one point, 4 replicas of the demo (16^3 cells, 4e5 events each): replica parallelism
+      t=$(best_of_3 "$bin" sweep "$root/inputs/demo.toml" --vary kmc.temperature=300 --replicas 4 \
+            --threads "$threads" --force --quiet --out "$tmp/replicas")
     else
       # 4 temperatures x 2 replicas of the mixed-halide input (8^3 cells, 2e5 events each)
       t=$(best_of_3 "$bin" sweep "$root/inputs/sweep_mixed.toml" --vary kmc.temperature=300,350,400,450 \

@@ -262,9 +262,13 @@ SweepReport run_sweep(const SweepPlan& plan, const std::function<void(const Swee
     finished.store(true);
   });
   const double total_slots = std::max(1, offset[n]);
+  // Poll often (so a short sweep does not wait for the next report) and
+  // report about twice a second.
+  double last_report = 0.0;
   while (!finished.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(progress ? 500 : 20));
-    if (progress && !finished.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (progress && !finished.load() && seconds_since(start) - last_report >= 0.5) {
+      last_report = seconds_since(start);
       double sum = 0.0;
       for (auto& d : done) sum += static_cast<double>(d.load()) * 1e-6;
       progress(SweepProgress{n, points_done.load(), sum / total_slots, seconds_since(start)});
