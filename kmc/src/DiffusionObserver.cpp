@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+
+#include "hkmc/common/Error.hpp"
 
 namespace hkmc::kmc {
 namespace {
@@ -131,6 +134,36 @@ void DiffusionObserver::close_block(const KmcEngine& engine, double time_s) {
     m_block_defect_start[j] = engine.defects()[j].displacement;
   m_block_hops_start = engine.hops_by_species();
   m_block_hop_sq_start = engine.hop_length_sq_by_species();
+}
+
+ObserverState DiffusionObserver::state() const {
+  return ObserverState{m_samples,          m_profiles,         m_blocks,           m_block_start_s,
+                       m_block_ion_start,  m_block_defect_start, m_block_hops_start, m_block_hop_sq_start};
+}
+
+void DiffusionObserver::restore(const ObserverState& s) {
+  auto fail = [](const std::string& why) { throw Error("observer state does not fit the run: " + why); };
+  const auto codes = static_cast<std::size_t>(m_codes);
+  if (s.block_ion_start.size() != m_block_ion_start.size() ||
+      s.block_defect_start.size() != m_block_defect_start.size() ||
+      s.block_hops_start.size() != codes || s.block_hop_sq_start.size() != codes)
+    fail("block-start arrays have the wrong length");
+  for (const auto& t : s.samples)
+    if (t.msd_by_species.size() != codes) fail("a time sample has the wrong number of species");
+  for (const auto& b : s.blocks)
+    if (b.ion_r2.size() != codes || b.hop_length_sq.size() != codes || b.hops.size() != codes)
+      fail("a block has the wrong number of species");
+  const std::size_t per_sample = m_profile_axis >= 0 ? static_cast<std::size_t>(m_layers) * codes : 0;
+  if (s.profiles.size() != per_sample * s.samples.size()) fail("profile counts do not match the samples");
+  if (!std::isfinite(s.block_start_s)) fail("non-finite block start");
+  m_samples = s.samples;
+  m_profiles = s.profiles;
+  m_blocks = s.blocks;
+  m_block_start_s = s.block_start_s;
+  m_block_ion_start = s.block_ion_start;
+  m_block_defect_start = s.block_defect_start;
+  m_block_hops_start = s.block_hops_start;
+  m_block_hop_sq_start = s.block_hop_sq_start;
 }
 
 }  // namespace hkmc::kmc

@@ -226,6 +226,101 @@ void KmcEngine::execute(const PlannedEvent& event) {
   apply_pending_displacements();
 }
 
+EngineState KmcEngine::state() const {
+  EngineState s;
+  s.occupancy = m_occupancy;
+  s.ion_at_site = m_ion_at_site;
+  s.ion_species = m_ion_species;
+  s.ion_displacement = m_ion_displacement;
+  s.defects = m_defects;
+  s.hops = m_hops;
+  s.hop_length_sq = m_hop_length_sq;
+  s.time_s = m_time_s;
+  s.events = m_events;
+  s.clamped_events = m_clamped_events;
+  s.rng_counter = m_rng.counter();
+  s.rng_buffered = m_rng.buffered();
+  return s;
+}
+
+void KmcEngine::restore(const EngineState& s) {
+  // Every check happens before the first assignment: a state that does not
+  // belong to this model (a foreign or damaged checkpoint) leaves the engine as it was.
+  const int n = m_supercell.num_sites();
+  const int codes = m_model.species().size() + 1;
+  auto fail = [](const std::string& why) { throw Error("engine state does not fit the model: " + why); };
+  if (static_cast<int>(s.occupancy.size()) != n || static_cast<int>(s.ion_at_site.size()) != n)
+    fail("site arrays hold " + std::to_string(s.occupancy.size()) + " and " +
+         std::to_string(s.ion_at_site.size()) + " entries for " + std::to_string(n) + " sites");
+  // Ions keep their species for ever and defects their type: both must be this run's.
+  if (s.ion_species != m_ion_species) fail("the ions' species differ from this run's");
+  if (s.ion_displacement.size() != m_ion_species.size()) fail("ion displacement count differs");
+  if (s.defects.size() != m_defects.size()) fail("defect count differs");
+  for (std::size_t d = 0; d < m_defects.size(); ++d)
+    if (s.defects[d].type != m_defects[d].type) fail("defect types differ");
+  if (static_cast<int>(s.hops.size()) != codes || static_cast<int>(s.hop_length_sq.size()) != codes)
+    fail("per-species counters have the wrong length");
+  std::vector<std::uint8_t> seen(m_ion_species.size(), 0);
+  std::size_t expected_defects = 0;
+  for (int site = 0; site < n; ++site) {
+    const Occupant o = s.occupancy[site];
+    const int ion = s.ion_at_site[site];
+    if (o >= codes) fail("unknown species code at site " + std::to_string(site));
+    if ((o == kEmpty) != (ion == -1)) fail("ion index and occupancy disagree at site " + std::to_string(site));
+    if (ion != -1) {
+      if (ion < 0 || ion >= static_cast<int>(seen.size()) || seen[ion] || s.ion_species[ion] != o)
+        fail("bad ion index at site " + std::to_string(site));
+      seen[ion] = 1;
+    }
+    const SiteRole role = m_supercell.role(site);
+    if ((role == SiteRole::kLattice && o == kEmpty) || (role == SiteRole::kInterstitial && o != kEmpty))
+      ++expected_defects;
+  }
+  if (expected_defects != s.defects.size()) fail("occupancy and defect list disagree");
+  std::vector<std::uint8_t> defect_site(n, 0);
+  for (const auto& d : s.defects) {
+    if (d.site < 0 || d.site >= n || defect_site[d.site]) fail("bad or repeated defect site");
+    defect_site[d.site] = 1;
+    const SiteRole role = m_supercell.role(d.site);
+    const bool ok = d.type == DefectType::kVacancy
+                        ? role == SiteRole::kLattice && s.occupancy[d.site] == kEmpty
+                        : role == SiteRole::kInterstitial && s.occupancy[d.site] != kEmpty;
+    if (!ok) fail("defect at site " + std::to_string(d.site) + " is not where the occupancy puts one");
+    for (double x : d.displacement)
+      if (!std::isfinite(x)) fail("non-finite defect displacement");
+  }
+  for (const auto& r : s.ion_displacement)
+    for (double x : r)
+      if (!std::isfinite(x)) fail("non-finite ion displacement");
+  for (int c = 0; c < codes; ++c)
+    if (s.hops[c] < 0 || !std::isfinite(s.hop_length_sq[c]) || s.hop_length_sq[c] < 0) fail("bad hop counters");
+  if (!std::isfinite(s.time_s) || s.time_s < 0 || s.events < 0 || s.clamped_events < 0 ||
+      s.clamped_events > s.events)
+    fail("bad clock or event counters");
+  if (s.rng_buffered < 0 || s.rng_buffered > 2) fail("bad random-stream position");
+
+  m_occupancy = s.occupancy;
+  m_ion_at_site = s.ion_at_site;
+  m_ion_displacement = s.ion_displacement;
+  m_defects = s.defects;
+  m_hops = s.hops;
+  m_hop_length_sq = s.hop_length_sq;
+  m_time_s = s.time_s;
+  m_events = s.events;
+  m_clamped_events = s.clamped_events;
+  m_rng.restore(s.rng_counter, s.rng_buffered);
+  m_pending_count = 0;
+  // Derived data, rebuilt exactly as the constructor builds it: rates and
+  // sum-tree nodes are pure functions of the occupancy, so they come out
+  // bitwise equal to those of the uninterrupted run.
+  m_defect_at_site.reset(m_defects.size());
+  for (int d = 0; d < static_cast<int>(m_defects.size()); ++d) {
+    m_defect_at_site.insert(m_defects[d].site, d);
+    m_defect_cell[d] = m_supercell.cell_of(m_defects[d].site);
+  }
+  for (int d = 0; d < static_cast<int>(m_defects.size()); ++d) refresh_defect(d);
+}
+
 bool KmcEngine::step() {
   const auto event = plan();
   if (!event) return false;

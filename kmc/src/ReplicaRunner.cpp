@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "hkmc/common/Error.hpp"
 
@@ -28,31 +29,105 @@ ReplicaResult finish(const KmcEngine& engine, DiffusionObserver& observer, int r
   return r;
 }
 
+// Answers the hooks between two events; true: pause now.
+class Attention {
+ public:
+  Attention(const ReplicaHooks& hooks, std::int64_t events) : m_hooks(hooks) {
+    if (hooks.checkpoint_every > 0 && hooks.checkpoint_due)
+      m_next_checkpoint = (events / hooks.checkpoint_every + 1) * hooks.checkpoint_every;
+    m_seen_request = hooks.snapshot_seen;
+    update_mark();
+  }
+
+  // Cheap test, every event.
+  bool needed(std::int64_t events) const {
+    return events >= m_mark || (m_hooks.stop && m_hooks.stop->load(std::memory_order_relaxed)) ||
+           (m_hooks.snapshot_request &&
+            m_hooks.snapshot_request->load(std::memory_order_relaxed) != m_seen_request);
+  }
+
+  template <class Snapshot>
+  bool pause(std::int64_t events, const Snapshot& snapshot) {
+    if (m_hooks.pause_at_events && events >= *m_hooks.pause_at_events) return true;
+    if (m_hooks.stop && m_hooks.stop->load()) return true;
+    if (events >= m_next_checkpoint) {
+      m_hooks.checkpoint_due->store(true);
+      m_next_checkpoint += m_hooks.checkpoint_every;
+    }
+    if (m_hooks.snapshot_request) {
+      const std::uint64_t request = m_hooks.snapshot_request->load();
+      if (request != m_seen_request) {
+        m_seen_request = request;
+        if (m_hooks.on_snapshot) m_hooks.on_snapshot(request, snapshot());
+      }
+    }
+    update_mark();
+    return false;
+  }
+
+ private:
+  void update_mark() {
+    m_mark = std::min(m_next_checkpoint, m_hooks.pause_at_events.value_or(kNever));
+  }
+  static constexpr std::int64_t kNever = INT64_MAX;
+  const ReplicaHooks& m_hooks;
+  std::int64_t m_next_checkpoint = kNever;
+  std::int64_t m_mark = kNever;
+  std::uint64_t m_seen_request = 0;
+};
+
 }  // namespace
 
-ReplicaResult run_replica(const KmcModel& model, std::vector<lattice::Occupant> initial,
-                          const RunControl& control, std::uint64_t seed, int replica,
-                          std::atomic<std::int64_t>* progress) {
+ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occupant> initial,
+                               const RunControl& control, std::uint64_t seed, const ReplicaState& from,
+                               const ReplicaHooks& hooks) {
   if (control.steps.has_value() == control.time_s.has_value())
     throw Error("run_replica: exactly one of steps and time must be set");
   if (control.blocks < 1) throw Error("run_replica: blocks must be >= 1");
+  const int replica = from.replica;
   const auto start = std::chrono::steady_clock::now();
   KmcEngine engine(model, std::move(initial), seed, static_cast<std::uint32_t>(replica));
+  if (from.started) engine.restore(from.engine);
   DiffusionObserver observer(engine, control.profile_axis);
-  observer.sample(engine, 0.0);
+  if (from.started) {
+    observer.restore(from.observer);
+  } else {
+    observer.sample(engine, 0.0);
+  }
   const int blocks = control.blocks;
-  bool stalled = false;
+  int block = from.started ? from.block : 0;
+  if (block < 0 || block > blocks) throw Error("replica state: block index out of range");
+  bool stalled = from.stalled;
+  bool finished = from.finished;
+  double next_sample = from.next_sample_s;
   auto report = [&](double fraction) {
-    if (progress) progress->store(static_cast<std::int64_t>(std::clamp(fraction, 0.0, 1.0) * 1e6));
+    if (hooks.progress) hooks.progress->store(static_cast<std::int64_t>(std::clamp(fraction, 0.0, 1.0) * 1e6));
   };
+  auto wall = [&] {
+    return from.wall_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  auto state = [&] {
+    ReplicaState s;
+    s.replica = replica;
+    s.started = true;
+    s.finished = finished;
+    s.stalled = stalled;
+    s.engine = engine.state();
+    s.observer = observer.state();
+    s.block = block;
+    s.next_sample_s = next_sample;
+    s.wall_s = wall();
+    return s;
+  };
+  Attention attention(hooks, engine.events());
 
-  if (control.time_s) {
+  if (!finished && control.time_s) {
     const double t_end = *control.time_s;
     const double interval = control.every_s > 0 ? control.every_s : t_end / std::max(1, control.samples);
-    double next_sample = interval;
-    int block = 0;
+    if (!from.started) next_sample = interval;
     auto block_end = [&](int b) { return t_end * (b + 1) / blocks; };
     while (true) {
+      if (attention.needed(engine.events()) && attention.pause(engine.events(), state)) break;
       const auto event = engine.plan();
       const double t_new = event ? engine.time_s() + event->dt_s : t_end * 2 + 1;
       // The state holds until t_new: record what falls before it.
@@ -68,19 +143,26 @@ ReplicaResult run_replica(const KmcModel& model, std::vector<lattice::Occupant> 
       if (!event || t_new > t_end) {
         stalled = !event;
         engine.set_time_s(t_end);
+        finished = true;
         break;
       }
       engine.execute(*event);
       if ((engine.events() & 0xFFFF) == 0) report(engine.time_s() / t_end);
     }
-    while (block < blocks) observer.close_block(engine, block_end(block++));
-  } else {
+    if (finished) {
+      while (block < blocks) observer.close_block(engine, block_end(block++));
+    }
+  } else if (!finished) {
     const std::int64_t n = *control.steps;
     const std::int64_t interval =
         control.every_events > 0 ? control.every_events : std::max<std::int64_t>(1, n / std::max(1, control.samples));
-    int block = 0;
     auto block_end = [&](int b) { return n * (b + 1) / blocks; };
+    finished = true;
     while (engine.events() < n) {
+      if (attention.needed(engine.events()) && attention.pause(engine.events(), state)) {
+        finished = false;
+        break;
+      }
       if (!engine.step()) {
         stalled = true;
         break;
@@ -93,13 +175,26 @@ ReplicaResult run_replica(const KmcModel& model, std::vector<lattice::Occupant> 
       }
       if ((done & 0xFFFF) == 0) report(static_cast<double>(done) / n);
     }
-    if (observer.samples().back().events != engine.events()) observer.sample(engine, engine.time_s());
-    for (; block < blocks; ++block) observer.close_block(engine, engine.time_s());
+    if (finished) {
+      if (observer.samples().back().events != engine.events()) observer.sample(engine, engine.time_s());
+      for (; block < blocks; ++block) observer.close_block(engine, engine.time_s());
+    }
   }
-  report(1.0);
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return finish(engine, observer, replica, wall, stalled);
+  if (finished) report(1.0);
+  ReplicaOutcome out;
+  out.state = state();
+  out.result = finish(engine, observer, replica, out.state.wall_s, stalled);
+  return out;
+}
+
+ReplicaResult run_replica(const KmcModel& model, std::vector<lattice::Occupant> initial,
+                          const RunControl& control, std::uint64_t seed, int replica,
+                          std::atomic<std::int64_t>* progress) {
+  ReplicaState from;
+  from.replica = replica;
+  ReplicaHooks hooks;
+  hooks.progress = progress;
+  return advance_replica(model, std::move(initial), control, seed, from, hooks).result;
 }
 
 }  // namespace hkmc::kmc

@@ -11,101 +11,14 @@
 
 #include "hkmc/common/Error.hpp"
 #include "hkmc/common/Units.hpp"
+#include "Hdf5Util.hpp"
 
 namespace hkmc::kmc {
 namespace {
 
+using namespace hdf5;
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Minimal RAII over HDF5 identifiers.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : m_id(id), m_close(close) {
-    if (id < 0) throw RuntimeError("HDF5: cannot create " + what);
-  }
-  ~Handle() {
-    if (m_id >= 0) m_close(m_id);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  hid_t id() const { return m_id; }
-
- private:
-  hid_t m_id;
-  herr_t (*m_close)(hid_t);
-};
-
-Handle group(hid_t parent, const std::string& name) {
-  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-                "group " + name);
-}
-
-void check(herr_t status, const std::string& what) {
-  if (status < 0) throw RuntimeError("HDF5: cannot write " + what);
-}
-
-template <class T>
-hid_t native_type();
-template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
-template <> hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
-template <> hid_t native_type<std::int32_t>() { return H5T_NATIVE_INT32; }
-template <> hid_t native_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
-
-template <class T>
-void dataset(hid_t parent, const std::string& name, const std::vector<T>& data,
-             std::vector<hsize_t> dims = {}) {
-  if (dims.empty()) dims = {static_cast<hsize_t>(data.size())};
-  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
-               "dataspace " + name);
-  Handle set(H5Dcreate2(parent, name.c_str(), native_type<T>(), space.id(), H5P_DEFAULT, H5P_DEFAULT,
-                        H5P_DEFAULT),
-             H5Dclose, "dataset " + name);
-  if (!data.empty()) check(H5Dwrite(set.id(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), name);
-}
-
-template <class T>
-void attribute(hid_t parent, const std::string& name, T value) {
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace " + name);
-  Handle attr(H5Acreate2(parent, name.c_str(), native_type<T>(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
-              H5Aclose, "attribute " + name);
-  check(H5Awrite(attr.id(), native_type<T>(), &value), name);
-}
-
-void string_attribute(hid_t parent, const std::string& name, const std::string& value) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
-  H5Tset_size(type.id(), std::max<std::size_t>(1, value.size()));
-  H5Tset_cset(type.id(), H5T_CSET_UTF8);
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace " + name);
-  Handle attr(H5Acreate2(parent, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-              "attribute " + name);
-  check(H5Awrite(attr.id(), type.id(), value.c_str()), name);
-}
-
-void string_dataset(hid_t parent, const std::string& name, const std::string& value) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
-  H5Tset_size(type.id(), std::max<std::size_t>(1, value.size()));
-  H5Tset_cset(type.id(), H5T_CSET_UTF8);
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace " + name);
-  Handle set(H5Dcreate2(parent, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             H5Dclose, "dataset " + name);
-  check(H5Dwrite(set.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, value.c_str()), name);
-}
-
-void string_list(hid_t parent, const std::string& name, const std::vector<std::string>& values) {
-  // Fixed-length strings read back as bytes arrays in h5py: simple and portable.
-  std::size_t width = 1;
-  for (const auto& v : values) width = std::max(width, v.size());
-  std::vector<char> buffer(values.size() * width, '\0');
-  for (std::size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), buffer.begin() + i * width);
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
-  H5Tset_size(type.id(), width);
-  H5Tset_strpad(type.id(), H5T_STR_NULLPAD);
-  const hsize_t n = values.size();
-  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "dataspace " + name);
-  Handle set(H5Dcreate2(parent, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-             H5Dclose, "dataset " + name);
-  if (n) check(H5Dwrite(set.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), name);
-}
 
 void estimate_attributes(hid_t g, const std::string& prefix, const Estimate& e) {
   attribute(g, prefix, e.value);
@@ -159,6 +72,34 @@ double random_walk_vacancy_d_cm2_s(const Simulation& simulation) {
   return rate * z * d * d / 6.0 * units::kAngstrom2_per_s_to_cm2_per_s;
 }
 
+bool is_incomplete_output(const std::string& path) {
+  if (!std::filesystem::exists(path) || H5Fis_hdf5(path.c_str()) <= 0) return false;
+  H5E_auto2_t func = nullptr;
+  void* data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &func, &data);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  bool incomplete = false;
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file >= 0) {
+    if (H5Aexists(file, "complete") > 0) {
+      const hid_t attr = H5Aopen(file, "complete", H5P_DEFAULT);
+      std::int64_t value = 1;
+      if (attr >= 0 && H5Aread(attr, H5T_NATIVE_INT64, &value) >= 0) incomplete = value == 0;
+      if (attr >= 0) H5Aclose(attr);
+    }
+    H5Fclose(file);
+  }
+  H5Eset_auto2(H5E_DEFAULT, func, data);
+  return incomplete;
+}
+
+bool is_interrupted_summary(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return false;
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  return j.is_object() && j.contains("interrupted") && j["interrupted"] == true;
+}
+
 void write_text_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {
@@ -175,7 +116,7 @@ void write_text_atomically(const std::string& path, const std::string& text) {
 
 void write_hdf5(const std::string& path, const Simulation& simulation,
                 const std::vector<ReplicaResult>& replicas, const RunStatistics& stats,
-                const RunInfo& info) {
+                const RunInfo& info, const RunStatus& status) {
   const std::string tmp = path + ".tmp";
   const auto& model = simulation.model();
   const auto& sc = model.supercell();
@@ -188,7 +129,8 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
     string_attribute(root, "program_version", HKMC_VERSION);
     string_attribute(root, "created_utc", utc_now());
     string_attribute(root, "command_line", info.command_line);
-    attribute<std::int64_t>(root, "complete", 1);
+    attribute<std::int64_t>(root, "complete", status.interrupted ? 0 : 1);
+    if (!status.restarted_from.empty()) string_attribute(root, "restarted_from", status.restarted_from);
 
     {
       auto g = group(root, "input");
@@ -311,7 +253,8 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
   if (ec) throw RuntimeError("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
 }
 
-std::string summary_json(const Simulation& simulation, const RunStatistics& stats, const RunInfo& info) {
+std::string summary_json(const Simulation& simulation, const RunStatistics& stats, const RunInfo& info,
+                         const RunStatus& status) {
   using nlohmann::json;
   auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
   json j;
@@ -320,6 +263,8 @@ std::string summary_json(const Simulation& simulation, const RunStatistics& stat
   j["input"] = simulation.spec().source_path;
   j["output_file"] = simulation.spec().output.file;
   j["replicas"] = stats.replicas;
+  j["interrupted"] = status.interrupted;
+  if (!status.restarted_from.empty()) j["restarted_from"] = status.restarted_from;
   j["temperature_K"] = simulation.spec().kmc.temperature_k;
   j["events"] = stats.events;
   j["simulated_time_s"] = stats.simulated_time_s;

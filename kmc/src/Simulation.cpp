@@ -2,10 +2,17 @@
 
 #include <tbb/parallel_for.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cmath>
+#include <fstream>
+#include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "hkmc/common/Error.hpp"
@@ -91,7 +98,11 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
   for (const auto& m : s.mechanisms)
     if (m.kind != "vacancy") interstitial_mechanism = true;
   const bool with_interstitials = s.defects.interstitials > 0 || interstitial_mechanism;
-  lattice::Supercell supercell(build_crystal(s, with_interstitials), s.lattice.supercell);
+  lattice::Crystal crystal = build_crystal(s, with_interstitials);
+  // Before anything is allocated: a supercell that cannot fit is refused with the numbers.
+  m_memory = check_memory(s, static_cast<double>(crystal.mobile_basis().size()) * s.lattice.supercell[0] *
+                                 s.lattice.supercell[1] * s.lattice.supercell[2]);
+  lattice::Supercell supercell(std::move(crystal), s.lattice.supercell);
 
   // Defect counts need the lattice.
   std::int64_t lattice_sites = 0;
@@ -189,34 +200,254 @@ std::vector<lattice::Occupant> Simulation::initial_configuration(int replica) co
 }
 
 std::vector<ReplicaResult> Simulation::run(const std::function<void(double)>& progress) const {
+  return run(progress, RunHooks{}).results;
+}
+
+namespace {
+
+double read_meminfo_available() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  double kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024.0;
+  return 0.0;
+}
+
+// cgroup v2 limit of this process's group (containers, batch jobs); 0: none.
+double read_cgroup_available() {
+  std::ifstream max_file("/sys/fs/cgroup/memory.max"), current_file("/sys/fs/cgroup/memory.current");
+  std::string max_text;
+  double current = 0;
+  if (!(max_file >> max_text) || max_text == "max" || !(current_file >> current)) return 0.0;
+  try {
+    return std::max(0.0, std::stod(max_text) - current);
+  } catch (const std::exception&) {
+    return 0.0;
+  }
+}
+
+}  // namespace
+
+MemoryEstimate check_memory(const RunSpec& spec, double sites, double available_bytes) {
+  MemoryEstimate m;
+  m.sites = sites;
+  // Per site and replica alive at once: occupancy (1 B), ion index (4),
+  // species (1), unwrapped displacement (24) and its block start (24), plus a
+  // snapshot of the same size while a checkpoint is taken; every replica
+  // keeps its final occupancy (1) and, with checkpoints, its last state (~60).
+  const double replicas = spec.kmc.replicas;
+  const double live = std::min(replicas, static_cast<double>(std::max(1u, std::thread::hardware_concurrency())));
+  const bool checkpoints = !spec.output.checkpoint.empty();
+  m.bytes = sites * (live * 110.0 + replicas * (checkpoints ? 61.0 : 1.0));
+  m.available_bytes = available_bytes > 0 ? available_bytes : read_meminfo_available();
+  if (available_bytes <= 0) {
+    const double cgroup = read_cgroup_available();
+    if (cgroup > 0 && (m.available_bytes <= 0 || cgroup < m.available_bytes)) m.available_bytes = cgroup;
+  }
+  const auto& n = spec.lattice.supercell;
+  const std::string key = fmt::format("[lattice] supercell = [{}, {}, {}]", n[0], n[1], n[2]);
+  if (sites > static_cast<double>(INT_MAX)) {
+    throw InputError(fmt::format("{}: {:.4g} mobile sites; at most {} fit the program's 32-bit site index ({})",
+                                 key, sites, INT_MAX, spec.where("lattice.supercell")));
+  }
+  if (m.available_bytes > 0 && m.bytes > m.available_bytes) {
+    throw InputError(fmt::format(
+        "{}: {:.4g} mobile sites need about {:.4g} bytes ({:.1f} GiB) for {} replica(s), more than the "
+        "{:.4g} bytes ({:.1f} GiB) of memory available ({})",
+        key, sites, m.bytes, m.bytes / 1073741824.0, spec.kmc.replicas, m.available_bytes,
+        m.available_bytes / 1073741824.0, spec.where("lattice.supercell")));
+  }
+  return m;
+}
+
+void Simulation::check_restart(const Checkpoint& checkpoint, const std::string& name) const {
+  const std::string diff = fingerprint_difference(checkpoint.fingerprint, run_fingerprint(m_spec));
+  if (!diff.empty())
+    throw InputError("checkpoint '" + name + "' was written for a different input (" + checkpoint.input_source +
+                     "): " + diff);
+  if (static_cast<int>(checkpoint.replicas.size()) != m_spec.kmc.replicas)
+    throw InputError("checkpoint '" + name + "' holds " + std::to_string(checkpoint.replicas.size()) +
+                     " replicas, the input asks for " + std::to_string(m_spec.kmc.replicas));
+}
+
+Checkpoint Simulation::checkpoint_of(std::vector<ReplicaState> states, const std::string& command_line,
+                                     bool interrupted) const {
+  Checkpoint c;
+  c.input_source = m_spec.source_path;
+  c.input_toml = m_spec.source_text;
+  c.fingerprint = run_fingerprint(m_spec);
+  c.command_line = command_line;
+  c.interrupted = interrupted;
+  c.replicas = std::move(states);
+  return c;
+}
+
+RunOutcome Simulation::run(const std::function<void(double)>& progress, const RunHooks& hooks) const {
   const int n = m_spec.kmc.replicas;
+  const bool checkpoints = !hooks.checkpoint_path.empty();
+  // Replicas watch `stop_all`: the caller's flag, copied by the loop below,
+  // or a failed replica.
+  std::atomic<bool> stop_all{false};
+  const auto stopping = [&] { return stop_all.load(); };
+  if (hooks.restart) check_restart(*hooks.restart, "restart");
+
+  // The latest consistent state of every replica (guarded by `mutex`):
+  // its start, a snapshot answering checkpoint request `answered`, or its end.
+  struct Slot {
+    ReplicaState state;
+    std::uint64_t answered = 0;
+    bool running = false;
+    bool has_result = false;
+    bool finished = false;
+  };
+  constexpr std::uint64_t kFinal = UINT64_MAX;
+  std::mutex mutex;
+  std::vector<Slot> slots(n);
+  for (int r = 0; r < n; ++r) {
+    slots[r].state = hooks.restart ? hooks.restart->replicas[r] : ReplicaState{};
+    slots[r].state.replica = r;
+  }
   std::vector<ReplicaResult> results(n);
+  std::atomic<std::uint64_t> request{0};
+  std::atomic<bool> checkpoint_due{false};
   std::vector<std::atomic<std::int64_t>> done(n);
   for (auto& d : done) d.store(0);
   std::exception_ptr failure;
   std::atomic<bool> finished{false};
   const RunControl c = control();
+
   std::thread worker([&] {
     try {
       tbb::parallel_for(0, n, [&](int r) {
-        results[r] = run_replica(*m_model, initial_configuration(r), c, m_spec.kmc.seed, r, &done[r]);
+        ReplicaState from;
+        ReplicaHooks h;
+        {
+          std::lock_guard lock(mutex);
+          // A replica that never started needs no work on a stop; one that
+          // did returns at once with its (partial) result.
+          if (stopping() && !slots[r].state.started) return;
+          from = slots[r].state;
+          slots[r].running = true;
+          h.snapshot_seen = request.load();
+        }
+        h.stop = &stop_all;
+        h.progress = &done[r];
+        if (checkpoints) {
+          h.snapshot_request = &request;
+          h.on_snapshot = [&, r](std::uint64_t req, ReplicaState&& state) {
+            std::lock_guard lock(mutex);
+            slots[r].state = std::move(state);
+            slots[r].answered = req;
+          };
+          h.checkpoint_every = m_spec.output.checkpoint_every;
+          h.checkpoint_due = &checkpoint_due;
+        }
+        ReplicaOutcome out;
+        try {
+          out = advance_replica(*m_model, initial_configuration(r), c, m_spec.kmc.seed, from, h);
+        } catch (...) {
+          // Nobody may wait for an answer from this replica; the others pause.
+          std::lock_guard lock(mutex);
+          slots[r].answered = kFinal;
+          slots[r].running = false;
+          stop_all.store(true);
+          throw;
+        }
+        std::lock_guard lock(mutex);
+        results[r] = std::move(out.result);
+        slots[r].finished = out.state.finished;
+        if (checkpoints) slots[r].state = std::move(out.state);
+        slots[r].answered = kFinal;
+        slots[r].running = false;
+        slots[r].has_result = true;
       });
     } catch (...) {
       failure = std::current_exception();
     }
     finished.store(true);
   });
+
+  RunOutcome outcome;
+  // Asks every running replica for a snapshot, waits for the answers and
+  // writes them with the others' current states.
+  auto write_checkpoint_now = [&] {
+    std::uint64_t g;
+    {
+      std::lock_guard lock(mutex);
+      g = request.load() + 1;
+      for (auto& slot : slots)
+        if (!slot.running) slot.answered = std::max(slot.answered, g);
+      request.store(g);
+    }
+    while (true) {
+      {
+        std::lock_guard lock(mutex);
+        bool all = true;
+        for (const auto& slot : slots) all = all && slot.answered >= g;
+        if (all) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    std::vector<ReplicaState> states;
+    {
+      std::lock_guard lock(mutex);
+      for (const auto& slot : slots) states.push_back(slot.state);
+    }
+    write_checkpoint(hooks.checkpoint_path, checkpoint_of(std::move(states), hooks.command_line, false));
+    ++outcome.checkpoints;
+  };
+
+  auto last_checkpoint = std::chrono::steady_clock::now();
+  auto last_progress = last_checkpoint;
+  bool checkpoint_failed = false;
   while (!finished.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(progress ? 500 : 20));
-    if (progress && !finished.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (hooks.stop && hooks.stop->load()) stop_all.store(true);
+    const auto now = std::chrono::steady_clock::now();
+    if (progress && !finished.load() && now - last_progress >= std::chrono::milliseconds(500)) {
       double sum = 0.0;
       for (auto& d : done) sum += d.load() * 1e-6;
       progress(sum / n);
+      last_progress = now;
+    }
+    if (!checkpoints || stopping() || checkpoint_failed) continue;
+    const bool by_time = hooks.checkpoint_every_s > 0 &&
+                         std::chrono::duration<double>(now - last_checkpoint).count() >= hooks.checkpoint_every_s;
+    if (checkpoint_due.exchange(false) || by_time) {
+      try {
+        write_checkpoint_now();
+      } catch (const std::exception& e) {
+        // A failed checkpoint (full disk) must not lose the run: the previous
+        // checkpoint is intact and the caller reports the failure at the end.
+        outcome.checkpoint_error = e.what();
+        checkpoint_failed = true;
+      }
+      last_checkpoint = std::chrono::steady_clock::now();
     }
   }
   worker.join();
   if (failure) std::rethrow_exception(failure);
-  return results;
+
+  bool all_finished = true;
+  for (int r = 0; r < n; ++r) {
+    if (slots[r].has_result) outcome.results.push_back(std::move(results[r]));
+    if (!(slots[r].has_result && slots[r].finished)) all_finished = false;
+  }
+  outcome.interrupted = !all_finished;
+  if (checkpoints) {
+    std::vector<ReplicaState> states;
+    for (auto& slot : slots) states.push_back(std::move(slot.state));
+    try {
+      write_checkpoint(hooks.checkpoint_path,
+                       checkpoint_of(std::move(states), hooks.command_line, outcome.interrupted));
+      ++outcome.checkpoints;
+    } catch (const std::exception& e) {
+      outcome.checkpoint_error = e.what();
+    }
+  }
+  return outcome;
 }
 
 }  // namespace hkmc::kmc

@@ -802,3 +802,33 @@ TEST_CASE("the examples in docs/input parse") {
   }
   CHECK(blocks >= 8);  // at least one example per section page
 }
+
+TEST_CASE("[output] checkpoint keys") {
+  const auto spec = parse(appended(
+      "[output]\nfile = \"a.h5\"\ncheckpoint = \"c.h5\"\ncheckpoint_every = 5000\ncheckpoint_every_s = 600\n"));
+  CHECK(spec.output.checkpoint == "c.h5");
+  CHECK(spec.output.checkpoint_every == 5000);
+  CHECK(spec.output.checkpoint_every_s == 600.0);
+  const auto plain = parse(kMinimal);
+  CHECK(plain.output.checkpoint.empty());
+  CHECK(plain.output.checkpoint_every == 0);
+  CHECK(plain.output.checkpoint_every_s == 0.0);
+
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ncheckpoint = \"c.h5\"\ncheckpoint_every = 0\n")),
+                       Contains("[output] checkpoint_every = 0: must be an integer > 0 (events of a replica) "
+                                "(input.toml:12)"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ncheckpoint = \"c.h5\"\ncheckpoint_every_s = -5\n")),
+                       Contains("[output] checkpoint_every_s = -5: must be > 0 s (wall clock) (input.toml:12)"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ncheckpoint_every = 100\n")),
+                       Contains("[output] checkpoint_every = 100: needs [output] checkpoint = \"<path>\""),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\nfile = \"a.h5\"\ncheckpoint = \"a.h5\"\n")),
+                       Contains("[output] checkpoint = \"a.h5\": must differ from file and summary"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ncheckpoint = \"\"\n")),
+                       Contains("[output] checkpoint = \"\": must not be empty"), InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ncheckpoint_evry = 100\n")), Contains("checkpoint_every"),
+                       InputError);
+}

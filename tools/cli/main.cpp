@@ -4,15 +4,20 @@
 #include <tbb/global_control.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <iostream>
 
 #include "hkmc/common/Error.hpp"
 #include "hkmc/input/InputReader.hpp"
+#include "hkmc/kmc/Checkpoint.hpp"
 #include "hkmc/kmc/RunOutput.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/kmc/Statistics.hpp"
@@ -123,12 +128,22 @@ void print_summary(const kmc::Simulation& sim, const kmc::RunStatistics& stats, 
     std::cout << fmt::format("note       {} replica(s) stalled: no hop was possible\n", stats.stalled_replicas);
 }
 
+// Set by SIGINT/SIGTERM; the run polls it, checkpoints and closes its files.
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+extern "C" void on_stop_signal(int sig) {
+  g_stop.store(true);
+  std::signal(sig, SIG_DFL);  // a second signal ends the program at once
+}
+
 // Refuse to overwrite results unless asked to; also catch unwritable places
-// before spending hours on a run.
-void check_output_path(const std::string& path, const std::string& key, bool force) {
+// before spending hours on a run. `replaceable`: an existing file this
+// restart may overwrite (the incomplete output of the run it continues).
+void check_output_path(const std::string& path, const std::string& key, bool force, bool replaceable = false) {
   if (path.empty()) return;
   namespace fs = std::filesystem;
-  if (fs::exists(path) && !force)
+  if (fs::exists(path) && !force && !replaceable)
     throw InputError("[output] " + key + " = \"" + path +
                      "\": the file exists; choose another name or pass --force to overwrite it");
   const fs::path parent = fs::path(path).parent_path();
@@ -137,29 +152,67 @@ void check_output_path(const std::string& path, const std::string& key, bool for
                      "' does not exist");
 }
 
-int run_command(const CommonOptions& opts, bool force, int threads, bool quiet, const std::string& command_line) {
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return !a.empty() && !b.empty() && std::filesystem::equivalent(a, b, ec);
+}
+
+int run_command(const CommonOptions& opts, bool force, int threads, bool quiet, const std::string& command_line,
+                const std::string& restart_path) {
   kmc::RunSpec spec = input::read_input_file(opts.input, opts.overrides);
   kmc::Simulation sim(std::move(spec));
-  check_output_path(sim.spec().output.file, "file", force);
-  check_output_path(sim.spec().output.summary, "summary", force);
+  const auto& out = sim.spec().output;
+  std::optional<kmc::Checkpoint> restart;
+  if (!restart_path.empty()) {
+    restart = kmc::read_checkpoint(restart_path);
+    sim.check_restart(*restart, restart_path);
+  }
+  const bool restarting = restart.has_value();
+  check_output_path(out.file, "file", force, restarting && kmc::is_incomplete_output(out.file));
+  check_output_path(out.summary, "summary", force, restarting && kmc::is_interrupted_summary(out.summary));
+  check_output_path(out.checkpoint, "checkpoint", force, same_file(out.checkpoint, restart_path));
   std::unique_ptr<tbb::global_control> limit;
   if (threads > 0)
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
   const int used_threads = static_cast<int>(
       tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
   if (!quiet) print_model(sim);
+  if (restarting && !quiet) std::cout << "restart    from " << restart_path << "\n";
   ProgressReporter progress(quiet);
-  const auto results = sim.run([&](double f) { progress(f); });
+  kmc::RunHooks hooks;
+  hooks.checkpoint_path = out.checkpoint;
+  hooks.checkpoint_every = out.checkpoint_every;
+  hooks.checkpoint_every_s = out.checkpoint_every_s;
+  hooks.stop = &g_stop;
+  hooks.restart = restart ? &*restart : nullptr;
+  hooks.command_line = command_line;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  const auto outcome = sim.run([&](double f) { progress(f); }, hooks);
   progress.finish();
   const double wall = progress.seconds();
+  const auto& results = outcome.results;
   const auto stats = kmc::summarize(results, sim.model().species());
   kmc::RunInfo info{command_line, wall, used_threads};
-  if (!sim.spec().output.file.empty()) kmc::write_hdf5(sim.spec().output.file, sim, results, stats, info);
-  const std::string json = kmc::summary_json(sim, stats, info);
-  if (!sim.spec().output.summary.empty()) kmc::write_text_atomically(sim.spec().output.summary, json);
-  print_summary(sim, stats, wall);
-  if (!sim.spec().output.file.empty()) std::cout << "output     " << sim.spec().output.file << "\n";
-  if (!sim.spec().output.summary.empty()) std::cout << "summary    " << sim.spec().output.summary << "\n";
+  const kmc::RunStatus status{outcome.interrupted, restart_path};
+  if (!out.file.empty()) kmc::write_hdf5(out.file, sim, results, stats, info, status);
+  const std::string json = kmc::summary_json(sim, stats, info, status);
+  if (!out.summary.empty()) kmc::write_text_atomically(out.summary, json);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  if (!outcome.interrupted) print_summary(sim, stats, wall);
+  if (!out.file.empty()) std::cout << "output     " << out.file << (outcome.interrupted ? " (incomplete)" : "") << "\n";
+  if (!out.summary.empty()) std::cout << "summary    " << out.summary << (outcome.interrupted ? " (incomplete)" : "") << "\n";
+  if (!out.checkpoint.empty() && outcome.checkpoint_error.empty()) std::cout << "checkpoint " << out.checkpoint << "\n";
+  if (!outcome.checkpoint_error.empty())
+    throw RuntimeError("writing the checkpoint failed: " + outcome.checkpoint_error +
+                       (outcome.checkpoints > 0 ? " (the previous checkpoint is intact)" : ""));
+  if (outcome.interrupted) {
+    std::string how = out.checkpoint.empty()
+                          ? std::string(" (no [output] checkpoint was set, so it cannot be continued)")
+                          : "; continue with: halide-kmc run " + opts.input + " --restart " + out.checkpoint;
+    throw RuntimeError("interrupted by a signal; outputs are marked incomplete" + how);
+  }
   return 0;
 }
 
@@ -189,6 +242,8 @@ int main(int argc, char** argv) {
   run->add_flag("--force", force, "Overwrite existing output files");
   run->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 4096));
   run->add_flag("--quiet", quiet, "No model description or progress");
+  std::string restart_path;
+  run->add_option("--restart", restart_path, "Continue the run saved in this checkpoint (same input)");
 
   auto* check = app.add_subcommand("check", "Validate an input file and print every problem");
   check->add_option("input", check_opts.input, "Input file (TOML)")->required();
@@ -202,6 +257,8 @@ int main(int argc, char** argv) {
 #endif
   const auto sweep_commands = hkmc::cli::add_sweep_commands(app);
 
+  // A full disk quota (ulimit -f) must give an error, not kill the program.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -211,7 +268,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
 
   try {
-    if (*run) return run_command(run_opts, force, threads, quiet, command_line);
+    if (*run) return run_command(run_opts, force, threads, quiet, command_line, restart_path);
     if (*check) return check_command(check_opts);
     if (*mc) return hkmc::cli::run_mc_command();
     if (*sweep_commands.sweep || *sweep_commands.merge)

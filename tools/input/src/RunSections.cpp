@@ -121,6 +121,29 @@ void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
   }
   if (auto b = t.field("profile").boolean()) out.profile = *b;
   if (auto axis = t.field("profile_axis").axis()) out.profile_axis = *axis;
+
+  // Checkpoints: the path like `file`; how often by events and/or wall-clock s.
+  if (const Field f = t.field("checkpoint")) {
+    if (auto path = f.string()) {
+      if (path->empty()) {
+        f.fail("must not be empty (leave the key out to write no checkpoints)");
+      } else if (*path == out.file || *path == out.summary) {
+        f.fail("must differ from file and summary (both would write the same path)");
+      } else {
+        out.checkpoint = *path;
+      }
+    }
+  }
+  if (auto n = t.field("checkpoint_every").integer(1, kInt64Max, "must be an integer > 0 (events of a replica)")) {
+    out.checkpoint_every = *n;
+  }
+  if (auto s = t.field("checkpoint_every_s").number([](double x) { return x > 0; }, "must be > 0 s (wall clock)")) {
+    out.checkpoint_every_s = *s;
+  }
+  for (const char* key : {"checkpoint_every", "checkpoint_every_s"}) {
+    if (t.has(key) && !t.has("checkpoint"))
+      t.field(key).fail("needs [output] checkpoint = \"<path>\" (where to write the checkpoints)");
+  }
 }
 
 }  // namespace hkmc::input::detail

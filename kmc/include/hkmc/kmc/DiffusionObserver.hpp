@@ -51,6 +51,20 @@ struct TimeSample {
   double charge_msd = 0.0;                             // |Σ z ΔR|² / Σ z², Å²
 };
 
+// What the observer has recorded and where the current block started
+// (checkpoints). Populations and charges are not in it: they follow from the
+// engine, whose ions and defects never change kind.
+struct ObserverState {
+  std::vector<TimeSample> samples;
+  std::vector<std::int32_t> profiles;
+  std::vector<DiffusionMoments> blocks;
+  double block_start_s = 0.0;                     // s
+  std::vector<Vec3> block_ion_start;              // Å, by ion
+  std::vector<Vec3> block_defect_start;           // Å, by defect
+  std::vector<std::int64_t> block_hops_start;     // by species code
+  std::vector<double> block_hop_sq_start;         // Å², by species code
+};
+
 class DiffusionObserver {
  public:
   // `profile_axis` in 0..2 records species counts per cell layer along that axis; -1: none.
@@ -68,6 +82,11 @@ class DiffusionObserver {
   // [sample][layer][species code] counts, flattened; empty without a profile axis.
   const std::vector<std::int32_t>& profiles() const { return m_profiles; }
   int profile_layers() const { return m_layers; }
+
+  ObserverState state() const;
+  // Throws hkmc::Error, changing nothing, when the sizes do not fit this
+  // observer's engine and profile settings.
+  void restore(const ObserverState& state);
 
  private:
   DiffusionMoments since(const KmcEngine& engine, const std::vector<Vec3>& ion_start,

@@ -30,6 +30,24 @@ struct Defect {
   Vec3 displacement{0, 0, 0};  // unwrapped, Å
 };
 
+// Everything that evolves during a run (checkpoints). Rates and the sum tree
+// are not in it: they are a pure function of the occupancy and are rebuilt on
+// restore, so a restored engine continues bit for bit.
+struct EngineState {
+  std::vector<lattice::Occupant> occupancy;      // by site
+  std::vector<int> ion_at_site;                  // by site, -1: no ion
+  std::vector<lattice::Occupant> ion_species;    // by ion
+  std::vector<Vec3> ion_displacement;            // by ion, unwrapped, Å
+  std::vector<Defect> defects;
+  std::vector<std::int64_t> hops;                // by species code
+  std::vector<double> hop_length_sq;             // by species code, Å²
+  double time_s = 0.0;                           // s
+  std::int64_t events = 0;
+  std::int64_t clamped_events = 0;
+  std::uint64_t rng_counter = 0;
+  int rng_buffered = 0;
+};
+
 struct PlannedEvent {
   int defect = 0;
   int slot = 0;
@@ -56,6 +74,12 @@ class KmcEngine {
   // Sum of every hop rate computed from scratch (consistency checks).
   double recomputed_total_rate_hz() const;
   double rate_hz(int defect, int slot) const { return m_rates[index(defect, slot)]; }
+
+  // Snapshot between events, and its inverse. restore() checks the state
+  // against the model (sizes, codes, ions and defects agreeing with the
+  // occupancy) and throws hkmc::Error before changing anything.
+  EngineState state() const;
+  void restore(const EngineState& state);
 
   const KmcModel& model() const { return m_model; }
   std::span<const lattice::Occupant> occupancy() const { return m_occupancy; }

@@ -2,8 +2,15 @@
 // Runs one independent trajectory to its stop criterion, sampling the time
 // series and closing block-average blocks on the way. The loop stays short:
 // plan an event, let the observer look at the state it replaces, execute.
+//
+// A replica can be paused between two events (a signal, a test) and its
+// whole state taken (ReplicaState); continuing from that state gives bit for
+// bit the trajectory and observables of an uninterrupted run, because the
+// engine's random stream, the observer's block starts and the runner's
+// position on the sample/block grids are all part of it.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -38,6 +45,47 @@ struct ReplicaResult {
   std::vector<lattice::Occupant> final_occupancy;
   std::vector<Defect> final_defects;
 };
+
+// Where a replica stands between two events.
+struct ReplicaState {
+  int replica = 0;
+  bool started = false;   // false: only `replica` matters; it starts from its initial configuration
+  bool finished = false;  // reached its stop criterion (or stalled)
+  bool stalled = false;
+  EngineState engine;
+  ObserverState observer;
+  int block = 0;              // blocks closed so far
+  double next_sample_s = 0.0; // time runs: simulated time of the next sample (s)
+  double wall_s = 0.0;        // wall time spent on it so far (s)
+};
+
+// Outside control of a running replica, polled between events (one relaxed
+// atomic load each), so a stop request is answered within one event.
+struct ReplicaHooks {
+  const std::atomic<bool>* stop = nullptr;  // pause at the next event boundary
+  // A value different from the last one seen asks for a snapshot, handed to
+  // `on_snapshot` (called on the replica's thread) before the run goes on.
+  const std::atomic<std::uint64_t>* snapshot_request = nullptr;
+  std::function<void(std::uint64_t request, ReplicaState&&)> on_snapshot;
+  std::uint64_t snapshot_seen = 0;  // the request value already answered when the replica starts
+  // Every this many events of the replica, `checkpoint_due` is set (0: never).
+  std::int64_t checkpoint_every = 0;
+  std::atomic<bool>* checkpoint_due = nullptr;
+  std::optional<std::int64_t> pause_at_events;  // pause once this many events are done (tests)
+  std::atomic<std::int64_t>* progress = nullptr;  // fraction done, in millionths
+};
+
+struct ReplicaOutcome {
+  ReplicaState state;    // finished, or paused
+  ReplicaResult result;  // of that state (a partial one when paused)
+};
+
+// Runs replica `from.replica` from its start (`initial`, when `from.started`
+// is false) or from `from`, until it finishes or a hook pauses it. Throws
+// hkmc::Error when `from` does not fit the model.
+ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occupant> initial,
+                               const RunControl& control, std::uint64_t seed,
+                               const ReplicaState& from, const ReplicaHooks& hooks = {});
 
 // `progress` (optional) receives the fraction done, in millionths.
 ReplicaResult run_replica(const KmcModel& model, std::vector<lattice::Occupant> initial,

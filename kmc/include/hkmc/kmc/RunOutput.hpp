@@ -20,6 +20,12 @@ struct RunInfo {
   int threads = 1;
 };
 
+// How the run ended, for the files' metadata.
+struct RunStatus {
+  bool interrupted = false;    // stopped by a signal: the files say so (complete = 0, "interrupted": true)
+  std::string restarted_from;  // checkpoint the run continued, if any
+};
+
 // Exact vacancy random-walk D (cm²/s), Γ z d²/6, when the run is one where it
 // applies (constant barriers, no Hamiltonian, one vacancy hop class, no
 // field); NaN otherwise.
@@ -27,10 +33,15 @@ double random_walk_vacancy_d_cm2_s(const Simulation& simulation);
 
 void write_hdf5(const std::string& path, const Simulation& simulation,
                 const std::vector<ReplicaResult>& replicas, const RunStatistics& stats,
-                const RunInfo& info);
+                const RunInfo& info, const RunStatus& status = {});
 
 std::string summary_json(const Simulation& simulation, const RunStatistics& stats,
-                         const RunInfo& info);
+                         const RunInfo& info, const RunStatus& status = {});
+
+// An existing HDF5 output marked incomplete (complete = 0), and a JSON summary
+// with "interrupted": true: files a restart may replace. False for anything else.
+bool is_incomplete_output(const std::string& path);
+bool is_interrupted_summary(const std::string& path);
 
 // Writes `text` to path + ".tmp" and renames it over `path`.
 void write_text_atomically(const std::string& path, const std::string& text);

@@ -105,6 +105,9 @@ struct OutputSpec {
   int samples = 100;
   bool profile = false;                  // record concentration profiles along `profile_axis`
   int profile_axis = 2;
+  std::string checkpoint;                // checkpoint HDF5 path; empty: none
+  std::int64_t checkpoint_every = 0;     // events of a replica between checkpoints; 0: off
+  double checkpoint_every_s = 0.0;       // wall-clock s between checkpoints; 0: off
 };
 
 struct RunSpec {

@@ -1,0 +1,605 @@
+#include "hkmc/kmc/Checkpoint.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "Hdf5Util.hpp"
+
+namespace hkmc::kmc {
+namespace {
+
+using namespace hdf5;
+
+constexpr char kMagic[16] = {'h', 'a', 'l', 'i', 'd', 'e', '-', 'k', 'm', 'c', ' ', 'c', 'k', 'p', 't', '\n'};
+constexpr const char* kFormatName = "halide-kmc-checkpoint";
+
+// ---- replica-state codec: little-endian host layout, every length checked on read.
+
+class Writer {
+ public:
+  template <class T>
+  void put(T value) {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
+    m_bytes.insert(m_bytes.end(), p, p + sizeof(T));
+  }
+  template <class T>
+  void put_vector(const std::vector<T>& v) {
+    put<std::uint64_t>(v.size());
+    for (const auto& x : v) put(x);
+  }
+  void put_vec3s(const std::vector<Vec3>& v) {
+    put<std::uint64_t>(v.size());
+    for (const auto& x : v)
+      for (double c : x) put(c);
+  }
+  void put_moments(const DiffusionMoments& m) {
+    put(m.duration_s);
+    put_vector(m.ion_r2);
+    put_vector(m.hop_length_sq);
+    put_vector(m.hops);
+    for (double x : m.defect_r2) put(x);
+    for (double x : m.charge_displacement) put(x);
+    put(m.charge_weighted_r2);
+  }
+  std::vector<std::uint8_t>& bytes() { return m_bytes; }
+
+ private:
+  std::vector<std::uint8_t> m_bytes;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const std::uint8_t> bytes) : m_bytes(bytes) {}
+  template <class T>
+  T get() {
+    need(sizeof(T));
+    T value;
+    std::memcpy(&value, m_bytes.data() + m_pos, sizeof(T));
+    m_pos += sizeof(T);
+    return value;
+  }
+  // A length read from the data, checked against the bytes left before
+  // anything is allocated (a damaged length must not ask for terabytes).
+  std::size_t count(std::size_t element_bytes) {
+    const auto n = get<std::uint64_t>();
+    if (n > (m_bytes.size() - m_pos) / element_bytes) fail("a length exceeds the data");
+    return static_cast<std::size_t>(n);
+  }
+  template <class T>
+  std::vector<T> get_vector() {
+    std::vector<T> v(count(sizeof(T)));
+    for (auto& x : v) x = get<T>();
+    return v;
+  }
+  Vec3 get_vec3() { return Vec3{get<double>(), get<double>(), get<double>()}; }
+  std::vector<Vec3> get_vec3s() {
+    std::vector<Vec3> v(count(3 * sizeof(double)));
+    for (auto& x : v) x = get_vec3();
+    return v;
+  }
+  bool get_bool() {
+    const auto b = get<std::uint8_t>();
+    if (b > 1) fail("a flag is neither 0 nor 1");
+    return b == 1;
+  }
+  DiffusionMoments get_moments() {
+    DiffusionMoments m;
+    m.duration_s = get<double>();
+    m.ion_r2 = get_vector<double>();
+    m.hop_length_sq = get_vector<double>();
+    m.hops = get_vector<std::int64_t>();
+    for (double& x : m.defect_r2) x = get<double>();
+    m.charge_displacement = get_vec3();
+    m.charge_weighted_r2 = get<double>();
+    return m;
+  }
+  bool done() const { return m_pos == m_bytes.size(); }
+  [[noreturn]] static void fail(const std::string& why) { throw InputError("replica state: " + why); }
+
+ private:
+  void need(std::size_t n) const {
+    if (n > m_bytes.size() - m_pos) fail("ends early (truncated)");
+  }
+  std::span<const std::uint8_t> m_bytes;
+  std::size_t m_pos = 0;
+};
+
+constexpr std::uint32_t kStateMagic = 0x53524b48;  // "HKRS"
+
+// ---- small file helpers
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string file_digest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "unreadable";
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return fmt::format("{} bytes, crc64 {:016x}", bytes.size(), crc64(bytes));
+}
+
+void put_u64(std::uint8_t* p, std::uint64_t v) { std::memcpy(p, &v, 8); }
+std::uint64_t get_u64(const std::uint8_t* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// The header's own checksum: every header byte but the 8 that hold it
+// (so damage to the unused padding is detected too).
+std::uint64_t header_crc(const std::uint8_t* header) {
+  const std::uint64_t crc = crc64(std::span(header, 40));
+  return crc64(std::span(header + 48, kCheckpointHeaderBytes - 48), crc);
+}
+
+// Writes the user-block header into the finished HDF5 file and makes it durable.
+void seal(const std::string& tmp) {
+  const int fd = ::open(tmp.c_str(), O_RDWR);
+  if (fd < 0) throw RuntimeError("cannot reopen '" + tmp + "': " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::uint64_t crc = 0, length = 0;
+  std::vector<std::uint8_t> buffer(1 << 20);
+  for (off_t offset = kCheckpointHeaderBytes;;) {
+    const ssize_t got = ::pread(fd, buffer.data(), buffer.size(), offset);
+    if (got < 0) throw RuntimeError("cannot read back '" + tmp + "': " + std::strerror(errno));
+    if (got == 0) break;
+    crc = crc64(std::span(buffer.data(), static_cast<std::size_t>(got)), crc);
+    length += static_cast<std::uint64_t>(got);
+    offset += got;
+  }
+  std::array<std::uint8_t, kCheckpointHeaderBytes> header{};
+  std::memcpy(header.data(), kMagic, 16);
+  put_u64(header.data() + 16, kCheckpointFormatVersion);
+  put_u64(header.data() + 24, length);
+  put_u64(header.data() + 32, crc);
+  put_u64(header.data() + 40, header_crc(header.data()));
+  if (::pwrite(fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size()))
+    throw RuntimeError("cannot write the header of '" + tmp + "': " + std::strerror(errno));
+  if (::fsync(fd) != 0) throw RuntimeError("cannot sync '" + tmp + "': " + std::strerror(errno));
+}
+
+void sync_directory(const std::string& path) {
+  auto dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);  // best effort: the rename is durable once the directory is
+    ::close(fd);
+  }
+}
+
+// ---- HDF5 reading (on an image already verified by its checksum)
+
+[[noreturn]] void refuse(const std::string& name, const std::string& why) {
+  throw InputError("checkpoint '" + name + "': " + why);
+}
+
+bool has_link(hid_t parent, const char* path) { return H5Lexists(parent, path, H5P_DEFAULT) > 0; }
+
+std::string read_string_attribute(hid_t obj, const char* name, const std::string& file) {
+  if (H5Aexists(obj, name) <= 0) refuse(file, std::string("attribute '") + name + "' is missing");
+  Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "attribute");
+  Handle type(H5Aget_type(attr.id()), H5Tclose, "type");
+  if (H5Tget_class(type.id()) != H5T_STRING || H5Tis_variable_str(type.id()) > 0)
+    refuse(file, std::string("attribute '") + name + "' is not a fixed-length string");
+  const std::size_t size = H5Tget_size(type.id());
+  if (size == 0 || size > (1u << 20)) refuse(file, std::string("attribute '") + name + "' has a bad size");
+  std::string value(size, '\0');
+  if (H5Aread(attr.id(), type.id(), value.data()) < 0) refuse(file, std::string("cannot read attribute '") + name + "'");
+  return value.substr(0, value.find('\0'));
+}
+
+std::int64_t read_int_attribute(hid_t obj, const char* name, const std::string& file) {
+  if (H5Aexists(obj, name) <= 0) refuse(file, std::string("attribute '") + name + "' is missing");
+  Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "attribute");
+  Handle space(H5Aget_space(attr.id()), H5Sclose, "dataspace");
+  if (H5Sget_simple_extent_npoints(space.id()) != 1) refuse(file, std::string("attribute '") + name + "' is not a scalar");
+  std::int64_t value = 0;
+  if (H5Aread(attr.id(), H5T_NATIVE_INT64, &value) < 0) refuse(file, std::string("cannot read attribute '") + name + "'");
+  return value;
+}
+
+std::string read_string_dataset(hid_t parent, const char* name, const std::string& file) {
+  if (!has_link(parent, name)) refuse(file, std::string("dataset '") + name + "' is missing");
+  Handle set(H5Dopen2(parent, name, H5P_DEFAULT), H5Dclose, "dataset");
+  Handle type(H5Dget_type(set.id()), H5Tclose, "type");
+  Handle space(H5Dget_space(set.id()), H5Sclose, "dataspace");
+  if (H5Tget_class(type.id()) != H5T_STRING || H5Tis_variable_str(type.id()) > 0 ||
+      H5Sget_simple_extent_npoints(space.id()) != 1)
+    refuse(file, std::string("dataset '") + name + "' is not one fixed-length string");
+  const std::size_t size = H5Tget_size(type.id());
+  if (size == 0 || size > (std::size_t{1} << 30)) refuse(file, std::string("dataset '") + name + "' has a bad size");
+  std::string value(size, '\0');
+  if (H5Dread(set.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, value.data()) < 0)
+    refuse(file, std::string("cannot read dataset '") + name + "'");
+  return value.substr(0, value.find('\0'));
+}
+
+std::vector<std::uint8_t> read_bytes_dataset(hid_t parent, const char* name, const std::string& file,
+                                             std::size_t limit) {
+  if (!has_link(parent, name)) refuse(file, std::string("dataset '") + name + "' is missing");
+  Handle set(H5Dopen2(parent, name, H5P_DEFAULT), H5Dclose, "dataset");
+  Handle space(H5Dget_space(set.id()), H5Sclose, "dataspace");
+  if (H5Sget_simple_extent_ndims(space.id()) != 1) refuse(file, std::string("dataset '") + name + "' is not 1-D");
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  if (n < 0 || static_cast<std::size_t>(n) > limit) refuse(file, std::string("dataset '") + name + "' has a bad size");
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(n));
+  if (n > 0 && H5Dread(set.id(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0)
+    refuse(file, std::string("cannot read dataset '") + name + "'");
+  return bytes;
+}
+
+// HDF5 prints its error stack by default; our messages say what went wrong.
+struct QuietHdf5 {
+  H5E_auto2_t func = nullptr;
+  void* data = nullptr;
+  QuietHdf5() {
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func, data); }
+};
+
+std::string fmt_double(double x) { return fmt::format("{}", x); }
+
+}  // namespace
+
+std::uint64_t crc64(std::span<const std::uint8_t> bytes, std::uint64_t crc) {
+  static const auto table = [] {
+    std::array<std::uint64_t, 256> t{};
+    for (std::uint64_t i = 0; i < 256; ++i) {
+      std::uint64_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0xC96C5795D7870F42ULL : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  crc = ~crc;
+  for (std::uint8_t b : bytes) crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+
+std::vector<std::uint8_t> encode_replica_states(const std::vector<ReplicaState>& replicas) {
+  Writer w;
+  w.put(kStateMagic);
+  w.put<std::uint64_t>(replicas.size());
+  for (const auto& r : replicas) {
+    w.put<std::int32_t>(r.replica);
+    w.put<std::uint8_t>(r.started);
+    w.put<std::uint8_t>(r.finished);
+    w.put<std::uint8_t>(r.stalled);
+    w.put<std::int32_t>(r.block);
+    w.put(r.next_sample_s);
+    w.put(r.wall_s);
+    if (!r.started) continue;
+    const EngineState& e = r.engine;
+    w.put_vector(e.occupancy);
+    w.put_vector<std::int32_t>(std::vector<std::int32_t>(e.ion_at_site.begin(), e.ion_at_site.end()));
+    w.put_vector(e.ion_species);
+    w.put_vec3s(e.ion_displacement);
+    w.put<std::uint64_t>(e.defects.size());
+    for (const auto& d : e.defects) {
+      w.put<std::int32_t>(d.site);
+      w.put<std::uint8_t>(static_cast<std::uint8_t>(d.type));
+      for (double x : d.displacement) w.put(x);
+    }
+    w.put_vector(e.hops);
+    w.put_vector(e.hop_length_sq);
+    w.put(e.time_s);
+    w.put(e.events);
+    w.put(e.clamped_events);
+    w.put(e.rng_counter);
+    w.put<std::int32_t>(e.rng_buffered);
+    const ObserverState& o = r.observer;
+    w.put<std::uint64_t>(o.samples.size());
+    for (const auto& s : o.samples) {
+      w.put(s.time_s);
+      w.put(s.events);
+      w.put_vector(s.msd_by_species);
+      for (double x : s.msd_by_defect) w.put(x);
+      w.put(s.charge_msd);
+    }
+    w.put_vector(o.profiles);
+    w.put<std::uint64_t>(o.blocks.size());
+    for (const auto& b : o.blocks) w.put_moments(b);
+    w.put(o.block_start_s);
+    w.put_vec3s(o.block_ion_start);
+    w.put_vec3s(o.block_defect_start);
+    w.put_vector(o.block_hops_start);
+    w.put_vector(o.block_hop_sq_start);
+  }
+  return std::move(w.bytes());
+}
+
+std::vector<ReplicaState> decode_replica_states(std::span<const std::uint8_t> bytes) {
+  Reader r(bytes);
+  if (r.get<std::uint32_t>() != kStateMagic) Reader::fail("does not start with the state marker");
+  // The smallest replica record is 30 bytes: bounds the count before reserving.
+  std::vector<ReplicaState> out(r.count(30));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    ReplicaState& s = out[i];
+    s.replica = r.get<std::int32_t>();
+    if (s.replica != static_cast<int>(i)) Reader::fail("replicas are out of order");
+    s.started = r.get_bool();
+    s.finished = r.get_bool();
+    s.stalled = r.get_bool();
+    s.block = r.get<std::int32_t>();
+    s.next_sample_s = r.get<double>();
+    s.wall_s = r.get<double>();
+    if (!std::isfinite(s.next_sample_s) || !std::isfinite(s.wall_s)) Reader::fail("non-finite runner position");
+    if (!s.started) {
+      if (s.finished) Reader::fail("a replica is finished but never started");
+      continue;
+    }
+    EngineState& e = s.engine;
+    e.occupancy = r.get_vector<lattice::Occupant>();
+    const auto ions = r.get_vector<std::int32_t>();
+    e.ion_at_site.assign(ions.begin(), ions.end());
+    e.ion_species = r.get_vector<lattice::Occupant>();
+    e.ion_displacement = r.get_vec3s();
+    e.defects.resize(r.count(1 + 4 + 24));
+    for (auto& d : e.defects) {
+      d.site = r.get<std::int32_t>();
+      const auto type = r.get<std::uint8_t>();
+      if (type >= kDefectTypes) Reader::fail("unknown defect type " + std::to_string(type));
+      d.type = static_cast<DefectType>(type);
+      d.displacement = r.get_vec3();
+    }
+    e.hops = r.get_vector<std::int64_t>();
+    e.hop_length_sq = r.get_vector<double>();
+    e.time_s = r.get<double>();
+    e.events = r.get<std::int64_t>();
+    e.clamped_events = r.get<std::int64_t>();
+    e.rng_counter = r.get<std::uint64_t>();
+    e.rng_buffered = r.get<std::int32_t>();
+    ObserverState& o = s.observer;
+    o.samples.resize(r.count(8 + 8 + 8 + 16 + 8));
+    for (auto& t : o.samples) {
+      t.time_s = r.get<double>();
+      t.events = r.get<std::int64_t>();
+      t.msd_by_species = r.get_vector<double>();
+      for (double& x : t.msd_by_defect) x = r.get<double>();
+      t.charge_msd = r.get<double>();
+    }
+    o.profiles = r.get_vector<std::int32_t>();
+    o.blocks.resize(r.count(8 + 24 + 16 + 24 + 8));
+    for (auto& b : o.blocks) b = r.get_moments();
+    o.block_start_s = r.get<double>();
+    o.block_ion_start = r.get_vec3s();
+    o.block_defect_start = r.get_vec3s();
+    o.block_hops_start = r.get_vector<std::int64_t>();
+    o.block_hop_sq_start = r.get_vector<double>();
+  }
+  if (!r.done()) Reader::fail("has trailing bytes");
+  return out;
+}
+
+std::string run_fingerprint(const RunSpec& s) {
+  std::ostringstream out;
+  auto line = [&](const std::string& key, const std::string& value) { out << key << " = " << value << "\n"; };
+  auto num = [](double x) { return fmt_double(x); };
+  const auto& l = s.lattice;
+  line("lattice.prototype", l.prototype);
+  line("lattice.a", num(l.a_angstrom));
+  line("lattice.supercell", fmt::format("[{}, {}, {}]", l.supercell[0], l.supercell[1], l.supercell[2]));
+  if (l.prototype == "custom") {
+    for (int i = 0; i < 3; ++i)
+      line(fmt::format("lattice.cell[{}]", i),
+           fmt::format("[{}, {}, {}]", num(l.cell[i][0]), num(l.cell[i][1]), num(l.cell[i][2])));
+    for (std::size_t i = 0; i < l.basis.size(); ++i)
+      line(fmt::format("lattice.basis[{}]", i),
+           fmt::format("{} [{}, {}, {}]", l.basis[i].sublattice, num(l.basis[i].frac[0]),
+                       num(l.basis[i].frac[1]), num(l.basis[i].frac[2])));
+    line("lattice.mobile_sublattices", fmt::format("{}", fmt::join(l.mobile_sublattices, ", ")));
+    line("lattice.interstitial_sublattices", fmt::format("{}", fmt::join(l.interstitial_sublattices, ", ")));
+  }
+  for (const auto& [name, f] : s.composition.fractions) line("composition." + name, num(f));
+  if (s.defects.vacancies) line("defects.vacancies", std::to_string(*s.defects.vacancies));
+  if (s.defects.vacancy_fraction) line("defects.vacancy_fraction", num(*s.defects.vacancy_fraction));
+  line("defects.interstitials", std::to_string(s.defects.interstitials));
+  line("defects.interstitial_species", s.defects.interstitial_species);
+  line("initial.type", s.initial.type);
+  line("initial.axis", std::to_string(s.initial.axis));
+  for (std::size_t i = 0; i < s.initial.layers.size(); ++i) {
+    const auto& layer = s.initial.layers[i];
+    std::string comp;
+    for (const auto& [name, f] : layer.composition.fractions) comp += " " + name + "=" + num(f);
+    line(fmt::format("initial.layers[{}]", i), std::to_string(layer.cells) + " cells," + comp);
+  }
+  for (std::size_t i = 0; i < s.mechanisms.size(); ++i) {
+    const auto& m = s.mechanisms[i];
+    line(fmt::format("mechanisms[{}]", i), m.name + " " + m.kind + " shell " + std::to_string(m.shell));
+  }
+  const auto& b = s.barriers;
+  line("barriers.provider", b.provider);
+  line("barriers.attempt_frequency", num(b.attempt_frequency_hz));
+  line("barriers.e_kra", num(b.e_kra_ev));
+  for (const auto& [k, v] : b.e_kra_overrides) line("barriers.e_kra." + k, num(v));
+  line("barriers.r_env", num(b.r_env_angstrom));
+  line("barriers.model.e0", num(b.model_e0_ev));
+  for (const auto& [k, v] : b.model_slopes_ev) line("barriers.model.slopes." + k, num(v));
+  if (!b.table_file.empty()) line("barriers.table (content)", file_digest(b.table_file));
+  if (!s.energy.hamiltonian_file.empty()) line("energy.hamiltonian (content)", file_digest(s.energy.hamiltonian_file));
+  const auto& k = s.kmc;
+  line("kmc.temperature", num(k.temperature_k));
+  if (k.steps) line("kmc.steps", std::to_string(*k.steps));
+  if (k.time_s) line("kmc.time", num(*k.time_s));
+  line("kmc.seed", std::to_string(k.seed));
+  line("kmc.replicas", std::to_string(k.replicas));
+  line("kmc.blocks", std::to_string(k.blocks));
+  line("kmc.field", fmt::format("[{}, {}, {}]", num(k.field_v_per_angstrom[0]), num(k.field_v_per_angstrom[1]),
+                                num(k.field_v_per_angstrom[2])));
+  for (const auto& [name, q] : k.charges_e) line("kmc.charges." + name, num(q));
+  const auto& o = s.output;
+  line("output.every", std::to_string(o.every_events));
+  line("output.every_s", num(o.every_s));
+  line("output.samples", std::to_string(o.samples));
+  line("output.profile", o.profile ? "true" : "false");
+  line("output.profile_axis", std::to_string(o.profile_axis));
+  return out.str();
+}
+
+std::string fingerprint_difference(const std::string& in_checkpoint, const std::string& in_input) {
+  auto parse = [](const std::string& text) {
+    std::map<std::string, std::string> m;
+    std::istringstream in(text);
+    std::string l;
+    while (std::getline(in, l)) {
+      const auto eq = l.find(" = ");
+      if (eq != std::string::npos) m[l.substr(0, eq)] = l.substr(eq + 3);
+    }
+    return m;
+  };
+  const auto a = parse(in_checkpoint), b = parse(in_input);
+  std::vector<std::string> diffs;
+  for (const auto& [key, value] : a) {
+    auto it = b.find(key);
+    const std::string other = it == b.end() ? "(not set)" : "'" + it->second + "'";
+    if (it == b.end() || it->second != value)
+      diffs.push_back(key + " is '" + value + "' in the checkpoint but " + other + " in the input");
+  }
+  for (const auto& [key, value] : b)
+    if (!a.count(key)) diffs.push_back(key + " is (not set) in the checkpoint but '" + value + "' in the input");
+  std::string out;
+  for (const auto& d : diffs) out += (out.empty() ? "" : "; ") + d;
+  return out;
+}
+
+void write_checkpoint(const std::string& path, const Checkpoint& c) {
+  const std::string tmp = path + ".tmp";
+  const auto state = encode_replica_states(c.replicas);
+  {
+    Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "file creation properties");
+    check(H5Pset_userblock(fcpl.id(), kCheckpointHeaderBytes), "user block");
+    Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.id(), H5P_DEFAULT), H5Fclose, "file " + tmp);
+    const hid_t root = file.id();
+    string_attribute(root, "format", kFormatName);
+    attribute<std::int64_t>(root, "format_version", kCheckpointFormatVersion);
+    string_attribute(root, "program_version", HKMC_VERSION);
+    string_attribute(root, "created_utc", utc_now());
+    string_attribute(root, "command_line", c.command_line);
+    attribute<std::int64_t>(root, "interrupted", c.interrupted ? 1 : 0);
+    attribute<std::int64_t>(root, "replicas", static_cast<std::int64_t>(c.replicas.size()));
+    {
+      auto g = group(root, "input");
+      string_dataset(g.id(), "toml", c.input_toml);
+      string_dataset(g.id(), "fingerprint", c.fingerprint);
+      string_attribute(g.id(), "source_path", c.input_source);
+    }
+    {
+      // For people and scripts; the state blob below is what a restart reads.
+      auto g = group(root, "replicas");
+      std::vector<std::int64_t> events, started, finished;
+      std::vector<double> time;
+      for (const auto& r : c.replicas) {
+        events.push_back(r.started ? r.engine.events : 0);
+        time.push_back(r.started ? r.engine.time_s : 0.0);
+        started.push_back(r.started);
+        finished.push_back(r.finished);
+      }
+      dataset(g.id(), "events", events);
+      dataset(g.id(), "time_s", time);
+      dataset(g.id(), "started", started);
+      dataset(g.id(), "finished", finished);
+    }
+    dataset(root, "state", state);
+    if (H5Fflush(root, H5F_SCOPE_GLOBAL) < 0) throw RuntimeError("HDF5: flushing '" + tmp + "' failed");
+  }
+  seal(tmp);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw RuntimeError("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+  sync_directory(path);
+}
+
+Checkpoint read_checkpoint_image(std::span<const std::uint8_t> image, const std::string& name) {
+  // 1. Header and checksum on the raw bytes: nothing else is trusted before.
+  if (image.size() < kCheckpointHeaderBytes) {
+    refuse(name, fmt::format("{} bytes, shorter than the {}-byte header: truncated or not a halide-kmc checkpoint",
+                             image.size(), kCheckpointHeaderBytes));
+  }
+  if (std::memcmp(image.data(), kMagic, 16) != 0) {
+    static const std::uint8_t kHdf5[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    const bool hdf5 = std::memcmp(image.data(), kHdf5, 8) == 0;
+    refuse(name, hdf5 ? "an HDF5 file but not a halide-kmc checkpoint (an output file?)"
+                      : "not a halide-kmc checkpoint (no checkpoint header)");
+  }
+  if (get_u64(image.data() + 40) != header_crc(image.data()))
+    refuse(name, "the header is corrupted (header checksum mismatch)");
+  const std::uint64_t version = get_u64(image.data() + 16);
+  if (version != kCheckpointFormatVersion)
+    refuse(name, fmt::format("format version {}; this program reads version {}", version, kCheckpointFormatVersion));
+  const std::uint64_t length = get_u64(image.data() + 24);
+  const std::size_t have = image.size() - kCheckpointHeaderBytes;
+  if (length != have)
+    refuse(name, fmt::format("{} bytes after the header, the header says {}: {}", have, length,
+                             have < length ? "truncated" : "extra data appended"));
+  const auto payload = image.subspan(kCheckpointHeaderBytes);
+  if (get_u64(image.data() + 32) != crc64(payload))
+    refuse(name, "checksum mismatch: the file is corrupted");
+
+  // 2. The verified image, opened in memory.
+  QuietHdf5 quiet;
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access properties");
+  check(H5Pset_fapl_core(fapl.id(), 1 << 20, 0), "core driver");
+  if (H5Pset_file_image(fapl.id(), const_cast<std::uint8_t*>(image.data()), image.size()) < 0)
+    refuse(name, "cannot hand the file image to HDF5");
+  // The core driver refuses a name that exists on disk, and reads only the image.
+  std::string image_name = name + "#image";
+  while (std::filesystem::exists(image_name)) image_name += "_";
+  const hid_t fid = H5Fopen(image_name.c_str(), H5F_ACC_RDONLY, fapl.id());
+  if (fid < 0) refuse(name, "HDF5 cannot open it");
+  Handle file(fid, H5Fclose, "file");
+  const hid_t root = file.id();
+  if (read_string_attribute(root, "format", name) != kFormatName) refuse(name, "its format attribute is not '" + std::string(kFormatName) + "'");
+  if (read_int_attribute(root, "format_version", name) != kCheckpointFormatVersion)
+    refuse(name, "its format_version attribute disagrees with the header");
+  Checkpoint c;
+  c.command_line = read_string_attribute(root, "command_line", name);
+  c.interrupted = read_int_attribute(root, "interrupted", name) != 0;
+  if (!has_link(root, "input")) refuse(name, "group 'input' is missing");
+  {
+    Handle g(H5Gopen2(root, "input", H5P_DEFAULT), H5Gclose, "group input");
+    c.input_toml = read_string_dataset(g.id(), "toml", name);
+    c.fingerprint = read_string_dataset(g.id(), "fingerprint", name);
+    c.input_source = read_string_attribute(g.id(), "source_path", name);
+  }
+  const auto state = read_bytes_dataset(root, "state", name, image.size());
+  try {
+    c.replicas = decode_replica_states(state);
+  } catch (const InputError& e) {
+    refuse(name, e.what());
+  }
+  if (static_cast<std::int64_t>(c.replicas.size()) != read_int_attribute(root, "replicas", name))
+    refuse(name, "the replica count disagrees with the state");
+  return c;
+}
+
+Checkpoint read_checkpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("checkpoint '" + path + "': cannot open it");
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError("checkpoint '" + path + "': read error");
+  return read_checkpoint_image(bytes, path);
+}
+
+}  // namespace hkmc::kmc

@@ -1,0 +1,289 @@
+// Checkpoint and restart: a replica paused anywhere (mid-block, between two
+// samples) and continued from its checkpoint file ends bit for bit where the
+// uninterrupted run ends; damaged, truncated and foreign files are refused
+// with a message, never half-read; inputs that differ are named.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "../kmc/SpecHelpers.hpp"
+#include "hkmc/common/Error.hpp"
+#include "hkmc/kmc/Checkpoint.hpp"
+#include "hkmc/kmc/RunOutput.hpp"
+#include "hkmc/kmc/Simulation.hpp"
+
+using namespace hkmc;
+namespace fs = std::filesystem;
+using doctest::Contains;
+
+namespace {
+
+// Vacancies, interstitials and interstitialcy with environment-dependent
+// barriers and concentration profiles: every part of the state matters.
+kmc::RunSpec busy_spec() {
+  auto s = test::perovskite_spec(6.0, 5, {{"I", 0.5}, {"Br", 0.5}}, 12, 20000);
+  s.defects.interstitials = 6;
+  s.mechanisms = {{"vacancy_edge", "vacancy", 1},
+                  {"interstitial_hop", "interstitial", 1},
+                  {"push", "interstitialcy", 1}};
+  s.barriers.provider = "model";
+  s.barriers.model_e0_ev = 0.2;
+  s.barriers.model_slopes_ev = {{"Br", 0.02}, {"I", 0.005}};
+  s.barriers.r_env_angstrom = 6.0;
+  s.kmc.blocks = 10;     // block ends every 2000 events
+  s.output.samples = 64; // a sample every 312 events
+  s.output.profile = true;
+  s.output.profile_axis = 2;
+  return s;
+}
+
+std::string scratch(const std::string& name) {
+  return (fs::temp_directory_path() / ("hkmc_ckpt_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+std::vector<std::uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void check_moments_equal(const kmc::DiffusionMoments& a, const kmc::DiffusionMoments& b) {
+  CHECK(a.duration_s == b.duration_s);
+  CHECK(a.ion_r2 == b.ion_r2);
+  CHECK(a.hop_length_sq == b.hop_length_sq);
+  CHECK(a.hops == b.hops);
+  CHECK(a.defect_r2 == b.defect_r2);
+  CHECK(a.charge_displacement == b.charge_displacement);
+  CHECK(a.charge_weighted_r2 == b.charge_weighted_r2);
+}
+
+// Bitwise equality of everything a replica reports.
+void check_results_equal(const kmc::ReplicaResult& a, const kmc::ReplicaResult& b) {
+  CHECK(a.events == b.events);
+  CHECK(a.time_s == b.time_s);
+  CHECK(a.clamped_events == b.clamped_events);
+  CHECK(a.stalled == b.stalled);
+  CHECK(a.final_occupancy == b.final_occupancy);
+  REQUIRE(a.final_defects.size() == b.final_defects.size());
+  for (std::size_t d = 0; d < a.final_defects.size(); ++d) {
+    CHECK(a.final_defects[d].site == b.final_defects[d].site);
+    CHECK(a.final_defects[d].displacement == b.final_defects[d].displacement);
+  }
+  check_moments_equal(a.total, b.total);
+  REQUIRE(a.blocks.size() == b.blocks.size());
+  for (std::size_t i = 0; i < a.blocks.size(); ++i) check_moments_equal(a.blocks[i], b.blocks[i]);
+  REQUIRE(a.samples.size() == b.samples.size());
+  for (std::size_t i = 0; i < a.samples.size(); ++i) {
+    CHECK(a.samples[i].time_s == b.samples[i].time_s);
+    CHECK(a.samples[i].events == b.samples[i].events);
+    CHECK(a.samples[i].msd_by_species == b.samples[i].msd_by_species);
+    CHECK(a.samples[i].msd_by_defect == b.samples[i].msd_by_defect);
+    CHECK(a.samples[i].charge_msd == b.samples[i].charge_msd);
+  }
+  CHECK(a.profiles == b.profiles);
+}
+
+// Runs replica 0 uninterrupted, and again paused at each of `pauses` (events),
+// each time through a checkpoint file; the two must agree bit for bit.
+void check_restart_is_exact(const kmc::RunSpec& spec, const std::vector<std::int64_t>& pauses) {
+  kmc::Simulation sim(spec);
+  const auto control = sim.control();
+  const auto full = kmc::run_replica(sim.model(), sim.initial_configuration(0), control, spec.kmc.seed, 0);
+  REQUIRE(full.events > pauses.back());
+  REQUIRE(full.blocks.size() == static_cast<std::size_t>(spec.kmc.blocks));
+
+  const std::string path = scratch("exact.h5");
+  kmc::ReplicaState state;
+  state.replica = 0;
+  for (std::int64_t at : pauses) {
+    kmc::ReplicaHooks hooks;
+    hooks.pause_at_events = at;
+    auto part = kmc::advance_replica(sim.model(), sim.initial_configuration(0), control, spec.kmc.seed, state, hooks);
+    REQUIRE_FALSE(part.state.finished);
+    REQUIRE(part.state.engine.events == at);
+    kmc::write_checkpoint(path, sim.checkpoint_of({part.state}, "test", true));
+    const auto loaded = kmc::read_checkpoint(path);
+    CHECK(loaded.interrupted);
+    CHECK(loaded.fingerprint == kmc::run_fingerprint(spec));
+    REQUIRE(loaded.replicas.size() == 1);
+    state = loaded.replicas[0];
+  }
+  const auto resumed = kmc::advance_replica(sim.model(), sim.initial_configuration(0), control, spec.kmc.seed, state);
+  CHECK(resumed.state.finished);
+  check_results_equal(full, resumed.result);
+  fs::remove(path);
+}
+
+}  // namespace
+
+TEST_CASE("a steps run restarted mid-block and between samples ends bitwise where the uninterrupted run ends") {
+  auto spec = busy_spec();
+  // 3333: block 1 of 10 (ends 2000, 4000), between samples 3120 and 3432;
+  // 11111 a second time from the restored state.
+  check_restart_is_exact(spec, {3333, 11111});
+}
+
+TEST_CASE("a time run restarted mid-block and between samples ends bitwise where the uninterrupted run ends") {
+  auto spec = busy_spec();
+  // Simulated time of about 20000 events, so the pauses fall inside the run.
+  kmc::Simulation probe(spec);
+  const auto r = kmc::run_replica(probe.model(), probe.initial_configuration(0), probe.control(), spec.kmc.seed, 0);
+  spec.kmc.steps.reset();
+  spec.kmc.time_s = r.time_s;
+  check_restart_is_exact(spec, {3333, 7777});
+}
+
+TEST_CASE("a restored engine has the rates of a fresh computation, and a foreign state is refused untouched") {
+  auto spec = busy_spec();
+  kmc::Simulation sim(spec);
+  kmc::KmcEngine a(sim.model(), sim.initial_configuration(0), spec.kmc.seed, 0);
+  for (int i = 0; i < 5000; ++i) REQUIRE(a.step());
+  kmc::KmcEngine b(sim.model(), sim.initial_configuration(0), spec.kmc.seed, 0);
+  b.restore(a.state());
+  CHECK(b.total_rate_hz() == a.total_rate_hz());
+  CHECK(b.events() == 5000);
+  for (int i = 0; i < 2000; ++i) {
+    REQUIRE(a.step());
+    REQUIRE(b.step());
+  }
+  CHECK(b.time_s() == a.time_s());
+  CHECK(std::vector(b.occupancy().begin(), b.occupancy().end()) ==
+        std::vector(a.occupancy().begin(), a.occupancy().end()));
+
+  auto bad = a.state();
+  bad.ion_at_site[bad.defects[0].site] = 0;  // an ion on a vacancy
+  const double before = b.time_s();
+  CHECK_THROWS_WITH_AS(b.restore(bad), Contains("ion index and occupancy disagree"), Error);
+  CHECK(b.time_s() == before);
+  bad = a.state();
+  bad.defects[0].site = bad.defects[1].site;
+  CHECK_THROWS_WITH_AS(b.restore(bad), Contains("repeated defect site"), Error);
+  bad = a.state();
+  bad.occupancy.pop_back();
+  CHECK_THROWS_AS(b.restore(bad), Error);
+}
+
+TEST_CASE("truncated, corrupted and foreign checkpoint files are refused with a message") {
+  auto spec = busy_spec();
+  spec.kmc.replicas = 2;
+  kmc::Simulation sim(spec);
+  const std::string path = scratch("damaged.h5");
+  kmc::ReplicaState paused;
+  paused.replica = 0;
+  kmc::ReplicaHooks hooks;
+  hooks.pause_at_events = 1500;
+  auto part = kmc::advance_replica(sim.model(), sim.initial_configuration(0), sim.control(), spec.kmc.seed, paused, hooks);
+  kmc::ReplicaState unstarted;
+  unstarted.replica = 1;
+  kmc::write_checkpoint(path, sim.checkpoint_of({part.state, unstarted}, "test", false));
+  const auto good = read_bytes(path);
+  REQUIRE(good.size() > 4096);
+  REQUIRE(kmc::read_checkpoint_image(good, "good").replicas.size() == 2);
+
+  SUBCASE("truncated at any length") {
+    for (std::size_t n : {std::size_t{0}, std::size_t{100}, std::size_t{511}, std::size_t{512}, good.size() / 2,
+                          good.size() - 1}) {
+      std::vector<std::uint8_t> cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n));
+      CAPTURE(n);
+      CHECK_THROWS_WITH_AS(kmc::read_checkpoint_image(cut, "cut.h5"), Contains("cut.h5"), InputError);
+      if (n >= 512) CHECK_THROWS_WITH_AS(kmc::read_checkpoint_image(cut, "cut.h5"), Contains("truncated"), InputError);
+    }
+  }
+  SUBCASE("one flipped bit anywhere") {
+    int refused = 0, tried = 0;
+    for (std::size_t at = 0; at < good.size(); at += 1 + good.size() / 300) {
+      auto bad = good;
+      bad[at] ^= 0x10;
+      ++tried;
+      try {
+        kmc::read_checkpoint_image(bad, "flipped.h5");
+      } catch (const InputError& e) {
+        ++refused;
+        const std::string what = e.what();
+        CHECK((what.find("corrupted") != std::string::npos || what.find("checkpoint header") != std::string::npos ||
+               what.find("format version") != std::string::npos));
+      }
+    }
+    CHECK(tried > 250);
+    CHECK(refused == tried);
+  }
+  SUBCASE("appended bytes") {
+    auto longer = good;
+    longer.push_back(0);
+    CHECK_THROWS_WITH_AS(kmc::read_checkpoint_image(longer, "long.h5"), Contains("extra data"), InputError);
+  }
+  SUBCASE("an output file, a text file and a missing file") {
+    const std::string out = scratch("output.h5");
+    auto r = kmc::run_replica(sim.model(), sim.initial_configuration(0), sim.control(), spec.kmc.seed, 0);
+    const auto stats = kmc::summarize({r}, sim.model().species());
+    kmc::write_hdf5(out, sim, {r}, stats, kmc::RunInfo{"test", 0.0, 1});
+    CHECK_THROWS_WITH_AS(kmc::read_checkpoint(out), Contains("an HDF5 file but not a halide-kmc checkpoint"), InputError);
+    fs::remove(out);
+    const std::string text = scratch("text.h5");
+    std::ofstream(text) << std::string(2000, 'x');
+    CHECK_THROWS_WITH_AS(kmc::read_checkpoint(text), Contains("no checkpoint header"), InputError);
+    fs::remove(text);
+    CHECK_THROWS_WITH_AS(kmc::read_checkpoint(scratch("missing.h5")), Contains("cannot open"), InputError);
+  }
+  SUBCASE("a future format version") {
+    auto v2 = good;
+    v2[16] = 2;
+    // Re-seal the header checksum so that only the version is wrong.
+    auto crc = kmc::crc64(std::span<const std::uint8_t>(v2.data(), 40));
+    crc = kmc::crc64(std::span<const std::uint8_t>(v2.data() + 48, 512 - 48), crc);
+    std::memcpy(v2.data() + 40, &crc, 8);
+    CHECK_THROWS_WITH_AS(kmc::read_checkpoint_image(v2, "v2.h5"), Contains("format version 2; this program reads version 1"),
+                         InputError);
+  }
+  SUBCASE("a damaged state blob is refused by the decoder, whatever its length") {
+    const auto blob = kmc::encode_replica_states({part.state, unstarted});
+    CHECK(kmc::decode_replica_states(blob).size() == 2);
+    for (std::size_t n = 0; n < blob.size(); n += 1 + blob.size() / 200) {
+      std::vector<std::uint8_t> cut(blob.begin(), blob.begin() + static_cast<std::ptrdiff_t>(n));
+      CHECK_THROWS_AS(kmc::decode_replica_states(cut), InputError);
+    }
+  }
+  fs::remove(path);
+}
+
+TEST_CASE("CRC-64/XZ check value") {
+  const std::string check = "123456789";
+  CHECK(kmc::crc64(std::span(reinterpret_cast<const std::uint8_t*>(check.data()), check.size())) ==
+        0x995DC9BBDF1939FAULL);
+}
+
+TEST_CASE("a checkpoint from a different input is refused, naming each difference") {
+  auto spec = busy_spec();
+  kmc::Simulation sim(spec);
+  auto cp = sim.checkpoint_of({kmc::ReplicaState{}}, "test", false);
+  CHECK_NOTHROW(sim.check_restart(cp, "cp.h5"));
+  auto other = spec;
+  other.kmc.temperature_k = 310;
+  other.output.file = "elsewhere.h5";  // output paths may differ
+  kmc::Simulation sim2(other);
+  CHECK_THROWS_WITH_AS(sim2.check_restart(cp, "cp.h5"),
+                       Contains("kmc.temperature is '300' in the checkpoint but '310' in the input"), InputError);
+  other = spec;
+  other.kmc.seed = 12;
+  other.output.samples = 10;
+  const auto diff = kmc::fingerprint_difference(kmc::run_fingerprint(spec), kmc::run_fingerprint(other));
+  CHECK(diff.find("kmc.seed") != std::string::npos);
+  CHECK(diff.find("output.samples") != std::string::npos);
+  CHECK(diff.find("kmc.temperature") == std::string::npos);
+}
+
+TEST_CASE("a supercell that cannot fit in memory is refused up front with the numbers") {
+  auto spec = test::perovskite_spec(5.87, 6, {{"Br", 1.0}}, 6, 1000);
+  spec.lattice.supercell = {1000, 1000, 100};  // 3e8 X sites
+  CHECK_THROWS_WITH_AS(kmc::check_memory(spec, 3e8, 8e9), Contains("3e+08 mobile sites need about"), InputError);
+  CHECK_THROWS_WITH_AS(kmc::check_memory(spec, 3e8, 8e9), Contains("8e+09 bytes (7.5 GiB) of memory available"),
+                       InputError);
+  CHECK_NOTHROW(kmc::check_memory(spec, 3e6, 8e9));
+  spec.lattice.supercell = {100000, 100000, 100000};
+  CHECK_THROWS_WITH_AS(kmc::Simulation{spec}, Contains("[lattice] supercell = [100000, 100000, 100000]: 3e+15 mobile sites"),
+                       InputError);
+}
