@@ -136,40 +136,85 @@ void write_table(hid_t parent, const std::string& name, const Table& table) {
   string_dataset(g.id(), "_columns", order);
 }
 
-// Copies every member and root attribute of the run file `source` into the
-// new group `target` of `dest`.
-void copy_run_file(const std::string& source, hid_t dest, const std::string& target) {
-  Handle src(H5Fopen(source.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "file " + source);
-  auto g = make_group(dest, target);
-  std::vector<std::string> members;
+std::vector<std::string> link_names(hid_t group) {
+  std::vector<std::string> names;
   H5Literate(
-      src.id(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
+      group, H5_INDEX_NAME, H5_ITER_INC, nullptr,
       [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
         static_cast<std::vector<std::string>*>(data)->push_back(name);
         return 0;
       },
-      &members);
-  for (const auto& m : members)
-    check(H5Ocopy(src.id(), m.c_str(), g.id(), m.c_str(), H5P_DEFAULT, H5P_DEFAULT), "copy of " + m);
-  std::vector<std::string> attributes;
+      &names);
+  return names;
+}
+
+void copy_attributes(hid_t src, hid_t dst) {
+  std::vector<std::string> names;
   H5Aiterate2(
-      src.id(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
+      src, H5_INDEX_NAME, H5_ITER_INC, nullptr,
       [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
         static_cast<std::vector<std::string>*>(data)->push_back(name);
         return 0;
       },
-      &attributes);
-  for (const auto& name : attributes) {
-    Handle a(H5Aopen(src.id(), name.c_str(), H5P_DEFAULT), H5Aclose, "attribute " + name + " of " + source);
+      &names);
+  for (const auto& name : names) {
+    Handle a(H5Aopen(src, name.c_str(), H5P_DEFAULT), H5Aclose, "attribute " + name);
     Handle type(H5Aget_type(a.id()), H5Tclose, "attribute type");
     Handle space(H5Aget_space(a.id()), H5Sclose, "attribute space");
     if (H5Tis_variable_str(type.id()) > 0) continue;  // the run file writes fixed-length strings only
     std::vector<char> buffer(H5Aget_storage_size(a.id()) + 16);
     check(H5Aread(a.id(), type.id(), buffer.data()), "attribute " + name);
-    Handle out(H5Acreate2(g.id(), name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+    Handle out(H5Acreate2(dst, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
                "attribute " + name);
     check(H5Awrite(out.id(), type.id(), buffer.data()), "attribute " + name);
   }
+}
+
+// Copies group `src` into a new group `name` of `dst_parent` with its
+// attributes, leaving out the members named in `skip` (by path below the
+// run file's root, "*" matching any one name).
+void copy_group(hid_t src, hid_t dst_parent, const std::string& name, const std::string& path,
+                const std::vector<std::string>& skip) {
+  auto g = make_group(dst_parent, name);
+  copy_attributes(src, g.id());
+  for (const auto& m : link_names(src)) {
+    const std::string member = path + "/" + m;
+    bool skipped = false, deeper = false;
+    for (const auto& pattern : skip) {
+      // Compare component by component.
+      std::size_t pi = 0, mi = 0;
+      bool match = true;
+      while (pi < pattern.size() && mi < member.size() && match) {
+        const auto pe = pattern.find('/', pi + 1), me = member.find('/', mi + 1);
+        const std::string pc = pattern.substr(pi, pe - pi), mc = member.substr(mi, me - mi);
+        match = pc == "/*" || pc == mc;
+        pi = pe == std::string::npos ? pattern.size() : pe;
+        mi = me == std::string::npos ? member.size() : me;
+      }
+      if (!match) continue;
+      if (pi >= pattern.size() && mi >= member.size()) skipped = true;
+      if (pi < pattern.size() && mi >= member.size()) deeper = true;
+    }
+    if (skipped) continue;
+    H5O_info_t info;
+    if (deeper && H5Oget_info_by_name(src, m.c_str(), &info, H5P_DEFAULT) >= 0 && info.type == H5O_TYPE_GROUP) {
+      Handle sub(H5Gopen2(src, m.c_str(), H5P_DEFAULT), H5Gclose, "group " + member);
+      copy_group(sub.id(), g.id(), m, member, skip);
+    } else {
+      check(H5Ocopy(src, m.c_str(), g.id(), m.c_str(), H5P_DEFAULT, H5P_DEFAULT), "copy of " + member);
+    }
+  }
+}
+
+// Copies the run file `source` into the new group `target` of `dest`: every
+// member and root attribute except what is per site (site positions, final
+// configurations), which can be 10⁸ bytes a point for large lattices and
+// stays in the point's own run file.
+void copy_run_file(const std::string& source, hid_t dest, const std::string& target) {
+  Handle src(H5Fopen(source.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "file " + source);
+  Handle root(H5Gopen2(src.id(), "/", H5P_DEFAULT), H5Gclose, "root of " + source);
+  copy_group(root.id(), dest, target, "",
+             {"/lattice/site_positions_A", "/lattice/site_is_interstitial", "/replicas/*/final"});
 }
 
 void write_sweep_h5(const std::string& path, const std::string& dir, const SweepManifest& manifest,
