@@ -4,6 +4,9 @@
 #include <tbb/global_control.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <set>
 
 #include "SpecHelpers.hpp"
@@ -218,4 +221,15 @@ TEST_CASE("a run stopped by simulated time samples and blocks on the time grid")
   for (const auto& b : r.blocks) hops += b.hops[2];
   CHECK(hops == r.total.hops[2]);
   CHECK(hops == r.events);
+}
+
+TEST_CASE("incremental rates equal a full recompute: with a lattice Hamiltonian") {
+  const auto path = std::filesystem::temp_directory_path() / ("hkmc_engine_h_" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.01\n"
+                         "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 2\nspecies = [\"Va\", \"Br\"]\nJ = -0.03\n"
+                         "[[pair]]\nsublattices = [\"X\", \"i\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.02\n"
+                         "[[triplet]]\nsublattice = \"X\"\nspecies = [\"Va\", \"I\", \"Br\"]\nK = 0.01\n";
+  auto spec = mixed_spec_tabulated();
+  spec.energy.hamiltonian_file = path.string();
+  check_incremental_equals_recompute(spec);
 }
