@@ -21,38 +21,12 @@ using namespace hkmc;
 
 namespace {
 
-std::string hamiltonian_file() {
-  const auto path = std::filesystem::temp_directory_path() / ("hkmc_db_" + std::to_string(::getpid()) + ".toml");
-  std::ofstream(path) << R"(
-[[pair]]
-sublattices = ["X", "X"]
-shell = 1
-species = ["Va", "Br"]
-J = -0.08
-[[pair]]
-sublattices = ["X", "X"]
-shell = 1
-species = ["I", "Br"]
-J = 0.02
-[[pair]]
-sublattices = ["X", "X"]
-shell = 2
-species = ["Va", "Br"]
-J = 0.05
-[[triplet]]
-sublattice = "X"
-species = ["Va", "Br", "I"]
-K = 0.03
-)";
-  return path.string();
-}
-
 double level_key(double e) { return std::round(e * 1e8) / 1e8; }
 
 void check_boltzmann(double e_kra, bool expect_clamps, std::uint64_t seed) {
   const int n = 81;
   auto s = test::perovskite_spec(6.0, 3, {{"I", 79.0 / 80}, {"Br", 1.0 / 80}}, 1, 0);
-  s.energy.hamiltonian_file = hamiltonian_file();
+  s.energy.hamiltonian_file = test::small_system_hamiltonian(true);
   s.barriers.e_kra_ev = e_kra;
   s.kmc.temperature_k = 600.0;
   kmc::Simulation sim(s);

@@ -16,40 +16,10 @@
 
 using namespace hkmc;
 
-namespace {
-
-std::string write_hamiltonian(const std::string& text) {
-  static int n = 0;
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("hkmc_mc_" + std::to_string(::getpid()) + "_" + std::to_string(n++) + ".toml");
-  std::ofstream(path) << text;
-  return path.string();
-}
-
-const char* kPairs = R"(
-[[pair]]
-sublattices = ["X", "X"]
-shell = 1
-species = ["Va", "Br"]
-J = -0.08
-[[pair]]
-sublattices = ["X", "X"]
-shell = 1
-species = ["I", "Br"]
-J = 0.02
-[[pair]]
-sublattices = ["X", "X"]
-shell = 2
-species = ["Va", "Br"]
-J = 0.05
-)";
-
-}  // namespace
-
 TEST_CASE("Metropolis samples the enumerated Boltzmann distribution") {
   const int n = 81;
   auto s = test::perovskite_spec(6.0, 3, {{"I", 79.0 / 80}, {"Br", 1.0 / 80}}, 1, 1);
-  s.energy.hamiltonian_file = write_hamiltonian(kPairs);
+  s.energy.hamiltonian_file = test::small_system_hamiltonian(false);
   s.kmc.temperature_k = 600.0;
   kmc::Simulation sim(s, kmc::Simulation::Purpose::kEquilibrium);
   const auto* h = sim.model().hamiltonian();
@@ -112,7 +82,7 @@ TEST_CASE("Warren-Cowley alpha: zero for a random alloy, positive with unlike-pa
   }
   {
     s.energy.hamiltonian_file =
-        write_hamiltonian("[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.02\n");
+        test::write_temp_file("hkmc_mc", "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.02\n");
     s.kmc.temperature_k = 300.0;  // Ω = 8 J = 0.16 eV: far inside the miscibility gap
     kmc::Simulation sim(s, kmc::Simulation::Purpose::kEquilibrium);
     kmc::ShortRangeOrder sro(sim.model().supercell(), 2);
