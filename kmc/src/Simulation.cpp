@@ -120,7 +120,18 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
                      ": must be fewer than the " + std::to_string(lattice_sites) +
                      " lattice sites of this supercell (" + s.where("defects.vacancies") + ")");
   }
-  if (purpose == Purpose::kKinetics && m_defects.vacancies == 0 && m_defects.interstitials == 0) {
+  // Vacancies may instead be given per layer ([[initial.layers]] vacancy_fraction).
+  bool layer_vacancies = false;
+  for (const auto& layer : s.initial.layers)
+    if (layer.vacancy_fraction) {
+      layer_vacancies = layer_vacancies || *layer.vacancy_fraction > 0;
+      if (s.defects.vacancies || s.defects.vacancy_fraction)
+        throw InputError("[initial.layers] vacancy_fraction and [defects] vacancies/vacancy_fraction are both "
+                         "set; give vacancies per layer or for the whole supercell, not both (" +
+                         s.where("defects") + ")");
+    }
+  if (purpose == Purpose::kKinetics && m_defects.vacancies == 0 && m_defects.interstitials == 0 &&
+      !layer_vacancies) {
     throw InputError("[defects] the run has no vacancies and no interstitials, so nothing can move; "
                      "set vacancies, vacancy_fraction or interstitials (" + s.source_path + ")");
   }
@@ -133,11 +144,12 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
   if (!s.defects.interstitial_species.empty()) names.push_back(s.defects.interstitial_species);
   lattice::SpeciesTable species(names);
   m_composition = to_codes(s.composition, species);
-  for (const auto& layer : s.initial.layers) m_layers.push_back({layer.cells, to_codes(layer.composition, species)});
+  for (const auto& layer : s.initial.layers)
+    m_layers.push_back({layer.cells, to_codes(layer.composition, species), layer.vacancy_fraction.value_or(-1.0)});
   if (!s.defects.interstitial_species.empty())
     m_defects.interstitial_species = species.code(s.defects.interstitial_species);
 
-  auto mechanisms = build_mechanisms(s, m_defects.vacancies > 0, m_defects.interstitials > 0);
+  auto mechanisms = build_mechanisms(s, m_defects.vacancies > 0 || layer_vacancies, m_defects.interstitials > 0);
 
   barriers::ProviderSettings ps;
   ps.provider = s.barriers.provider;

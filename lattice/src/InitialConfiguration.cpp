@@ -105,6 +105,23 @@ std::vector<Occupant> random_configuration(const Supercell& supercell,
   return occ;
 }
 
+std::vector<std::int64_t> layer_vacancies(const Supercell& supercell, int axis, const std::vector<Layer>& layers) {
+  bool any = false;
+  for (const auto& l : layers) any = any || l.vacancy_fraction >= 0;
+  if (!any) return {};
+  std::int64_t lattice_per_cell = 0;
+  for (int m = 0; m < supercell.mobile_count(); ++m)
+    if (supercell.role(supercell.site({0, 0, 0}, m)) == SiteRole::kLattice) ++lattice_per_cell;
+  const std::int64_t cells_per_layer_cell =
+      static_cast<std::int64_t>(supercell.num_cells()) / supercell.dims()[axis];
+  std::vector<std::int64_t> out;
+  for (const auto& l : layers) {
+    const double sites = static_cast<double>(l.cells * cells_per_layer_cell * lattice_per_cell);
+    out.push_back(l.vacancy_fraction >= 0 ? std::llround(l.vacancy_fraction * sites) : 0);
+  }
+  return out;
+}
+
 std::vector<Occupant> layered_configuration(const Supercell& supercell, int axis,
                                             const std::vector<Layer>& layers,
                                             const DefectCounts& defects, RandomGenerator& rng) {
@@ -128,6 +145,15 @@ std::vector<Occupant> layered_configuration(const Supercell& supercell, int axis
   }
   for (std::size_t l = 0; l < layers.size(); ++l)
     fill(sites_of_layer[l], layers[l].composition, occ, rng);
+  const auto per_layer = layer_vacancies(supercell, axis, layers);
+  if (!per_layer.empty()) {
+    if (defects.vacancies != 0)
+      throw InputError("vacancies are set both per layer and in [defects]; set them in one place");
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      // fill() shuffled this layer's sites: its first ones become vacancies.
+      for (std::int64_t v = 0; v < per_layer[l]; ++v) occ[sites_of_layer[l][v]] = kEmpty;
+    }
+  }
   place_defects(
       supercell, defects,
       [&](int s) -> const Composition& { return layers[layer_of_site(s)].composition; }, occ, rng);

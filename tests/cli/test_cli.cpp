@@ -169,6 +169,12 @@ TEST_CASE("invalid inputs exit with 2, name the problem and write nothing") {
        {"charges", "I"}},
       {"mechanism shell that does not exist",
        v + "\n[[mechanisms]]\nname = \"far\"\nkind = \"vacancy\"\nshell = 60\n", {"shell 60"}},
+      {"vacancies both per layer and for the supercell",
+       "[lattice]\nprototype = \"perovskite\"\na = 6.0\nsupercell = [4,4,8]\n[initial]\ntype = \"layers\"\n"
+       "[[initial.layers]]\ncells = 4\ncomposition = { I = 1.0 }\nvacancy_fraction = 0.02\n"
+       "[[initial.layers]]\ncells = 4\ncomposition = { Br = 1.0 }\n[defects]\nvacancies = 3\n"
+       "[kmc]\ntemperature = 300.0\nsteps = 10\n",
+       {"both", "per layer"}},
       {"mc sweeps out of range", v + "\n[mc]\nsweeps = 0\n", {"[mc] sweeps = 0", "must be an integer from 1"}},
       {"Hamiltonian file missing", replace(v, "[kmc]", "[energy]\nhamiltonian = \"none.toml\"\n\n[kmc]"),
        {"[energy] hamiltonian", "none.toml"}},

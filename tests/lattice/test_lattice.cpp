@@ -171,3 +171,22 @@ TEST_CASE("the same seed gives the same configuration, another seed another") {
   CHECK(make(1) == make(1));
   CHECK(make(1) != make(2));
 }
+
+TEST_CASE("vacancies can be placed in one slab only") {
+  Supercell sc(make_perovskite(6.0, false), {4, 4, 8});
+  // Layer 0 (4 cells = 4*4*4*3 = 192 X sites) gets 5 % vacancies: round(9.6) = 10.
+  std::vector<Layer> layers{Layer{4, {{1, 1.0}}, 0.05}, Layer{4, {{2, 1.0}}, -1.0}};
+  CHECK(layer_vacancies(sc, 2, layers) == std::vector<std::int64_t>{10, 0});
+  hkmc::RandomGenerator rng(3, hkmc::RandomStream::kInitialConfiguration, 0);
+  const auto occ = layered_configuration(sc, 2, layers, DefectCounts{}, rng);
+  int in_first = 0, in_second = 0;
+  for (int s = 0; s < sc.num_sites(); ++s)
+    if (occ[s] == kEmpty) (sc.cell_of(s)[2] < 4 ? in_first : in_second)++;
+  CHECK(in_first == 10);
+  CHECK(in_second == 0);
+  // Per-layer and global vacancies together are refused.
+  hkmc::RandomGenerator rng2(3, hkmc::RandomStream::kInitialConfiguration, 0);
+  CHECK_THROWS_AS(layered_configuration(sc, 2, layers, DefectCounts{4, 0, kEmpty}, rng2), hkmc::InputError);
+  // No layer setting its own: nothing per layer.
+  CHECK(layer_vacancies(sc, 2, {Layer{8, {{1, 1.0}}}}).empty());
+}

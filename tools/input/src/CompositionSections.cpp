@@ -158,7 +158,7 @@ void read_composition_and_initial(SectionContext& ctx, const std::optional<Table
       t.require("layers", "[[initial.layers]] tables with cells and composition");
       std::vector<TableReader> layers;
       if (auto parsed = layers_field.table_array(
-              {"cells", "composition"},
+              {"cells", "composition", "vacancy_fraction"},
               "must be an array of tables ([[initial.layers]]) with cells and composition")) {
         layers = std::move(*parsed);
         layered = !layers.empty();
@@ -200,6 +200,10 @@ void read_composition_and_initial(SectionContext& ctx, const std::optional<Table
                                   "[composition] section to fall back on");
               all_valid = false;
             }
+          }
+          if (auto f = layer_table.field("vacancy_fraction")
+                           .number([](double x) { return x >= 0 && x < 1; }, "must be >= 0 and < 1")) {
+            layer.vacancy_fraction = *f;
           }
           spec.initial.layers.push_back(std::move(layer));
         }

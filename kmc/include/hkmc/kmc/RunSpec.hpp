@@ -46,6 +46,10 @@ struct DefectSpec {
 struct LayerSpec {
   int cells = 0;                    // thickness in unit cells along the axis
   CompositionSpec composition;
+  // Vacancies of this layer, as a fraction of its lattice sites. When any
+  // layer sets it, vacancies are placed layer by layer (0 where unset) and
+  // [defects] must not set vacancies: defects "in one slab".
+  std::optional<double> vacancy_fraction;
 };
 
 struct InitialSpec {

@@ -24,7 +24,13 @@ struct DefectCounts {
 struct Layer {
   int cells = 0;  // thickness along the axis, in unit cells
   Composition composition;
+  double vacancy_fraction = -1.0;  // >= 0: this layer's own vacancies (see layered_configuration)
 };
+
+// Vacancies of each layer when layers set their own (vacancy_fraction >= 0
+// in any layer; the others get none): round(f * lattice sites of the layer).
+// Empty when no layer sets one.
+std::vector<std::int64_t> layer_vacancies(const Supercell& supercell, int axis, const std::vector<Layer>& layers);
 
 // Exact integer counts for n sites (see the header comment).
 std::map<Occupant, std::int64_t> exact_counts(const Composition& composition, std::int64_t n);
@@ -34,8 +40,10 @@ std::vector<Occupant> random_configuration(const Supercell& supercell,
                                            const DefectCounts& defects, RandomGenerator& rng);
 
 // Slabs stacked from cell 0 along `axis`; their cells must sum to the supercell
-// size along it. Vacancies are then drawn uniformly over all lattice sites and
-// interstitials over all interstitial sites (species from the local layer).
+// size along it. Vacancies are then drawn uniformly over all lattice sites —
+// or, when layers set their own vacancy fractions, uniformly within each
+// layer (and `defects.vacancies` must be 0) — and interstitials over all
+// interstitial sites (species from the local layer).
 std::vector<Occupant> layered_configuration(const Supercell& supercell, int axis,
                                             const std::vector<Layer>& layers,
                                             const DefectCounts& defects, RandomGenerator& rng);
