@@ -141,40 +141,22 @@ std::uint64_t get_u64(const std::uint8_t* p) {
   return v;
 }
 
-// The header's own checksum: every header byte but the 8 that hold it
+// The trailer's own checksum: every trailer byte but the 8 that hold it
 // (so damage to the unused padding is detected too).
-std::uint64_t header_crc(const std::uint8_t* header) {
-  const std::uint64_t crc = crc64(std::span(header, 40));
-  return crc64(std::span(header + 48, kCheckpointHeaderBytes - 48), crc);
+std::uint64_t trailer_crc(const std::uint8_t* trailer) {
+  const std::uint64_t crc = crc64(std::span(trailer, 40));
+  return crc64(std::span(trailer + 48, kCheckpointTrailerBytes - 48), crc);
 }
 
-// Writes the user-block header into the finished HDF5 file and makes it durable.
-void seal(const std::string& tmp) {
-  const int fd = ::open(tmp.c_str(), O_RDWR);
-  if (fd < 0) throw RuntimeError("cannot reopen '" + tmp + "': " + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  std::uint64_t crc = 0, length = 0;
-  std::vector<std::uint8_t> buffer(1 << 20);
-  for (off_t offset = kCheckpointHeaderBytes;;) {
-    const ssize_t got = ::pread(fd, buffer.data(), buffer.size(), offset);
-    if (got < 0) throw RuntimeError("cannot read back '" + tmp + "': " + std::strerror(errno));
-    if (got == 0) break;
-    crc = crc64(std::span(buffer.data(), static_cast<std::size_t>(got)), crc);
-    length += static_cast<std::uint64_t>(got);
-    offset += got;
-  }
-  std::array<std::uint8_t, kCheckpointHeaderBytes> header{};
-  std::memcpy(header.data(), kMagic, 16);
-  put_u64(header.data() + 16, kCheckpointFormatVersion);
-  put_u64(header.data() + 24, length);
-  put_u64(header.data() + 32, crc);
-  put_u64(header.data() + 40, header_crc(header.data()));
-  if (::pwrite(fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size()))
-    throw RuntimeError("cannot write the header of '" + tmp + "': " + std::strerror(errno));
-  if (::fsync(fd) != 0) throw RuntimeError("cannot sync '" + tmp + "': " + std::strerror(errno));
+// Appends the trailer to a finished HDF5 file image.
+void seal(std::vector<std::uint8_t>& image) {
+  std::array<std::uint8_t, kCheckpointTrailerBytes> trailer{};
+  std::memcpy(trailer.data(), kMagic, 16);
+  put_u64(trailer.data() + 16, kCheckpointFormatVersion);
+  put_u64(trailer.data() + 24, image.size());
+  put_u64(trailer.data() + 32, crc64(image));
+  put_u64(trailer.data() + 40, trailer_crc(trailer.data()));
+  image.insert(image.end(), trailer.begin(), trailer.end());
 }
 
 void sync_directory(const std::string& path) {
@@ -260,6 +242,45 @@ struct QuietHdf5 {
 };
 
 std::string fmt_double(double x) { return fmt::format("{}", x); }
+
+std::vector<std::uint8_t> checkpoint_image(const std::string& tmp, const Checkpoint& c) {
+  const auto state = encode_replica_states(c.replicas);
+  Handle file = create_memory_file(tmp);
+  const hid_t root = file.id();
+  string_attribute(root, "format", kFormatName);
+  attribute<std::int64_t>(root, "format_version", kCheckpointFormatVersion);
+  string_attribute(root, "program_version", HKMC_VERSION);
+  string_attribute(root, "created_utc", utc_now());
+  string_attribute(root, "command_line", c.command_line);
+  attribute<std::int64_t>(root, "interrupted", c.interrupted ? 1 : 0);
+  attribute<std::int64_t>(root, "replicas", static_cast<std::int64_t>(c.replicas.size()));
+  {
+    auto g = group(root, "input");
+    string_dataset(g.id(), "toml", c.input_toml);
+    string_dataset(g.id(), "fingerprint", c.fingerprint);
+    string_attribute(g.id(), "source_path", c.input_source);
+  }
+  {
+    // For people and scripts; the state blob below is what a restart reads.
+    auto g = group(root, "replicas");
+    std::vector<std::int64_t> events, started, finished;
+    std::vector<double> time;
+    for (const auto& r : c.replicas) {
+      events.push_back(r.started ? r.engine.events : 0);
+      time.push_back(r.started ? r.engine.time_s : 0.0);
+      started.push_back(r.started);
+      finished.push_back(r.finished);
+    }
+    dataset(g.id(), "events", events);
+    dataset(g.id(), "time_s", time);
+    dataset(g.id(), "started", started);
+    dataset(g.id(), "finished", finished);
+  }
+  dataset(root, "state", state);
+  auto image = file_image(root, tmp);
+  seal(image);
+  return image;
+}
 
 }  // namespace
 
@@ -486,76 +507,45 @@ std::string fingerprint_difference(const std::string& in_checkpoint, const std::
 
 void write_checkpoint(const std::string& path, const Checkpoint& c) {
   const std::string tmp = path + ".tmp";
-  const auto state = encode_replica_states(c.replicas);
-  {
-    Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "file creation properties");
-    check(H5Pset_userblock(fcpl.id(), kCheckpointHeaderBytes), "user block");
-    Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.id(), H5P_DEFAULT), H5Fclose, "file " + tmp);
-    const hid_t root = file.id();
-    string_attribute(root, "format", kFormatName);
-    attribute<std::int64_t>(root, "format_version", kCheckpointFormatVersion);
-    string_attribute(root, "program_version", HKMC_VERSION);
-    string_attribute(root, "created_utc", utc_now());
-    string_attribute(root, "command_line", c.command_line);
-    attribute<std::int64_t>(root, "interrupted", c.interrupted ? 1 : 0);
-    attribute<std::int64_t>(root, "replicas", static_cast<std::int64_t>(c.replicas.size()));
-    {
-      auto g = group(root, "input");
-      string_dataset(g.id(), "toml", c.input_toml);
-      string_dataset(g.id(), "fingerprint", c.fingerprint);
-      string_attribute(g.id(), "source_path", c.input_source);
-    }
-    {
-      // For people and scripts; the state blob below is what a restart reads.
-      auto g = group(root, "replicas");
-      std::vector<std::int64_t> events, started, finished;
-      std::vector<double> time;
-      for (const auto& r : c.replicas) {
-        events.push_back(r.started ? r.engine.events : 0);
-        time.push_back(r.started ? r.engine.time_s : 0.0);
-        started.push_back(r.started);
-        finished.push_back(r.finished);
-      }
-      dataset(g.id(), "events", events);
-      dataset(g.id(), "time_s", time);
-      dataset(g.id(), "started", started);
-      dataset(g.id(), "finished", finished);
-    }
-    dataset(root, "state", state);
-    if (H5Fflush(root, H5F_SCOPE_GLOBAL) < 0) throw RuntimeError("HDF5: flushing '" + tmp + "' failed");
+  try {
+    write_file_durably(tmp, checkpoint_image(tmp, c));
+    // Read back and check what is on disk before it replaces the previous
+    // checkpoint: a write that failed silently must not cost the good one.
+    (void)read_checkpoint(tmp);
+  } catch (const Error& e) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);  // frees the space a full disk needs
+    throw RuntimeError("checkpoint '" + path + "' not written: " + e.what());
   }
-  seal(tmp);
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) throw RuntimeError("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
   sync_directory(path);
 }
-
-Checkpoint read_checkpoint_image(std::span<const std::uint8_t> image, const std::string& name) {
-  // 1. Header and checksum on the raw bytes: nothing else is trusted before.
-  if (image.size() < kCheckpointHeaderBytes) {
-    refuse(name, fmt::format("{} bytes, shorter than the {}-byte header: truncated or not a halide-kmc checkpoint",
-                             image.size(), kCheckpointHeaderBytes));
+Checkpoint read_checkpoint_image(std::span<const std::uint8_t> file_bytes, const std::string& name) {
+  // 1. Trailer and checksums on the raw bytes: nothing else is trusted before.
+  static const std::uint8_t kHdf5[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  const bool hdf5 = file_bytes.size() >= 8 && std::memcmp(file_bytes.data(), kHdf5, 8) == 0;
+  if (file_bytes.size() < kCheckpointTrailerBytes ||
+      std::memcmp(file_bytes.data() + file_bytes.size() - kCheckpointTrailerBytes, kMagic, 16) != 0) {
+    refuse(name, hdf5 ? "an HDF5 file without the checkpoint trailer: truncated, or not a halide-kmc "
+                        "checkpoint (an output file?)"
+                      : fmt::format("{} bytes without the checkpoint trailer: truncated, or not a halide-kmc "
+                                    "checkpoint", file_bytes.size()));
   }
-  if (std::memcmp(image.data(), kMagic, 16) != 0) {
-    static const std::uint8_t kHdf5[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    const bool hdf5 = std::memcmp(image.data(), kHdf5, 8) == 0;
-    refuse(name, hdf5 ? "an HDF5 file but not a halide-kmc checkpoint (an output file?)"
-                      : "not a halide-kmc checkpoint (no checkpoint header)");
-  }
-  if (get_u64(image.data() + 40) != header_crc(image.data()))
-    refuse(name, "the header is corrupted (header checksum mismatch)");
-  const std::uint64_t version = get_u64(image.data() + 16);
+  const std::uint8_t* trailer = file_bytes.data() + file_bytes.size() - kCheckpointTrailerBytes;
+  if (get_u64(trailer + 40) != trailer_crc(trailer))
+    refuse(name, "the trailer is corrupted (trailer checksum mismatch)");
+  const std::uint64_t version = get_u64(trailer + 16);
   if (version != kCheckpointFormatVersion)
     refuse(name, fmt::format("format version {}; this program reads version {}", version, kCheckpointFormatVersion));
-  const std::uint64_t length = get_u64(image.data() + 24);
-  const std::size_t have = image.size() - kCheckpointHeaderBytes;
+  const std::uint64_t length = get_u64(trailer + 24);
+  const std::size_t have = file_bytes.size() - kCheckpointTrailerBytes;
   if (length != have)
-    refuse(name, fmt::format("{} bytes after the header, the header says {}: {}", have, length,
-                             have < length ? "truncated" : "extra data appended"));
-  const auto payload = image.subspan(kCheckpointHeaderBytes);
-  if (get_u64(image.data() + 32) != crc64(payload))
-    refuse(name, "checksum mismatch: the file is corrupted");
+    refuse(name, fmt::format("{} bytes before the trailer, the trailer says {}: the file is corrupted", have, length));
+  const auto image = file_bytes.subspan(0, have);
+  if (!hdf5) refuse(name, "no HDF5 signature: the file is corrupted");
+  if (get_u64(trailer + 32) != crc64(image)) refuse(name, "checksum mismatch: the file is corrupted");
 
   // 2. The verified image, opened in memory.
   QuietHdf5 quiet;

@@ -1,7 +1,13 @@
 #pragma once
 // Small RAII and write helpers over the HDF5 C API, private to hkmc_kmc
 // (RunOutput and Checkpoint).
+#include <fcntl.h>
 #include <hdf5.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include <algorithm>
 #include <cstdint>
@@ -24,6 +30,13 @@ class Handle {
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   hid_t id() const { return m_id; }
+  // Closes now and reports failure (a file's last writes happen at close:
+  // on a full disk this is where the error shows).
+  void close(const std::string& what) {
+    const herr_t status = m_close(m_id);
+    m_id = -1;
+    if (status < 0) throw RuntimeError("HDF5: closing " + what + " failed (disk full?)");
+  }
 
  private:
   hid_t m_id;
@@ -101,6 +114,52 @@ inline void string_list(hid_t parent, const std::string& name, const std::vector
   Handle set(H5Dcreate2(parent, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
              H5Dclose, "dataset " + name);
   if (n) check(H5Dwrite(set.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), name);
+}
+
+// Files are built in memory (core driver, no backing store) and written by
+// write_file_durably: HDF5 never writes to disk itself. libhdf5 1.10 cannot
+// recover from a failed write at H5Fclose (a full disk): the half-closed file
+// crashes its exit handler. In memory nothing fails, and the disk errors are
+// ours to report.
+inline Handle create_memory_file(const std::string& name, hid_t fcpl = H5P_DEFAULT) {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access properties");
+  check(H5Pset_fapl_core(fapl.id(), 1 << 20, 0), "core driver");
+  return Handle(H5Fcreate((name + "#memory").c_str(), H5F_ACC_TRUNC, fcpl, fapl.id()), H5Fclose,
+                "in-memory file for " + name);
+}
+
+inline std::vector<std::uint8_t> file_image(hid_t file, const std::string& name) {
+  // H5Fget_file_image does not flush the metadata cache (1.10.8): without
+  // this the root group's header is missing from the image.
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw RuntimeError("HDF5: cannot flush " + name);
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size <= 0) throw RuntimeError("HDF5: cannot take the image of " + name);
+  std::vector<std::uint8_t> image(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file, image.data(), image.size()) != size)
+    throw RuntimeError("HDF5: cannot take the image of " + name);
+  return image;
+}
+
+// Writes `bytes` to `path` and fsyncs it; on any error removes the partial
+// file (freeing the space) and throws RuntimeError with the cause.
+inline void write_file_durably(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw RuntimeError("cannot create '" + path + "': " + std::strerror(errno));
+  std::size_t done = 0;
+  int error = 0;
+  while (done < bytes.size() && !error) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) error = n < 0 ? errno : ENOSPC;
+    else done += static_cast<std::size_t>(n);
+  }
+  if (!error && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && !error) error = errno;
+  if (error) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    throw RuntimeError("writing '" + path + "' failed: " + std::strerror(error));
+  }
 }
 
 }  // namespace hkmc::kmc::hdf5

@@ -107,7 +107,12 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     if (!out) throw RuntimeError("cannot write '" + tmp + "'");
     out << text;
     out.flush();
-    if (!out) throw RuntimeError("writing '" + tmp + "' failed (disk full?)");
+    if (!out) {
+      out.close();
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw RuntimeError("writing '" + tmp + "' failed (disk full?)");
+    }
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
@@ -121,8 +126,8 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
   const auto& model = simulation.model();
   const auto& sc = model.supercell();
   const int codes = model.species().size() + 1;
-  {
-    Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, "file " + tmp);
+  try {
+    Handle file = create_memory_file(tmp);
     const hid_t root = file.id();
     string_attribute(root, "format", "halide-kmc-output");
     attribute<std::int64_t>(root, "format_version", kOutputFormatVersion);
@@ -246,7 +251,11 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
         estimate_attributes(x.id(), "D_cm2_s", d.d_cm2_s);
       }
     }
-    if (H5Fflush(root, H5F_SCOPE_GLOBAL) < 0) throw RuntimeError("HDF5: flushing '" + tmp + "' failed");
+    write_file_durably(tmp, file_image(root, tmp));
+  } catch (const Error&) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);  // no half-written file left behind, and its space freed
+    throw;
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);

@@ -190,6 +190,8 @@ int run_command(const CommonOptions& opts, bool force, int threads, bool quiet, 
   std::signal(SIGTERM, on_stop_signal);
   const auto outcome = sim.run([&](double f) { progress(f); }, hooks);
   progress.finish();
+  if (!outcome.checkpoint_error.empty())  // said now: writing the outputs below may fail for the same reason
+    std::cerr << "halide-kmc: warning: " << outcome.checkpoint_error << "\n";
   const double wall = progress.seconds();
   const auto& results = outcome.results;
   const auto stats = kmc::summarize(results, sim.model().species());

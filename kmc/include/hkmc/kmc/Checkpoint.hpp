@@ -3,14 +3,16 @@
 // sample and block grids), the input echo and a fingerprint of everything
 // that shapes the trajectory, in one HDF5 file (layout in docs/output.md).
 //
-// Integrity: the file starts with a 512-byte HDF5 user block that holds a
-// magic string, the format version, the payload length and a CRC-64 of the
-// payload (everything after the user block). The reader checks all of them on
-// the bytes in memory before HDF5 sees any, then reads from that same image,
-// and decodes the state with bounds checks on every length: a truncated,
-// corrupted or foreign file is refused with a message, never half-read.
-// Writing goes to <path>.tmp, is fsync'ed and renamed over <path>, so a kill
-// at any instant leaves the previous checkpoint intact.
+// Integrity: the HDF5 image is followed by a 64-byte trailer (HDF5 ignores
+// bytes past its end, so h5py reads the file as it is) holding a magic
+// string, the format version, the image length, a CRC-64 of the image and
+// one of the trailer. The reader checks all of them on the bytes in memory
+// before HDF5 sees any, then reads from that same image, and decodes the
+// state with bounds checks on every length: a truncated, corrupted or foreign
+// file is refused with a message, never half-read. The file is built in
+// memory, written to <path>.tmp, fsync'ed, read back and checked, and only
+// then renamed over <path>: a kill or a full disk at any instant leaves the
+// previous checkpoint intact.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -22,7 +24,7 @@
 namespace hkmc::kmc {
 
 inline constexpr int kCheckpointFormatVersion = 1;
-inline constexpr std::size_t kCheckpointHeaderBytes = 512;  // HDF5 user block
+inline constexpr std::size_t kCheckpointTrailerBytes = 64;
 
 struct Checkpoint {
   std::string input_source;              // input path as given
