@@ -443,6 +443,9 @@ RunOutcome Simulation::run(const std::function<void(double)>& progress, const Ru
   if (failure) std::rethrow_exception(failure);
 
   bool all_finished = true;
+  // The replicas wrote their slots under the mutex on TBB threads: take it,
+  // so the hand-over is visible to ThreadSanitizer too (TBB's own joins are not).
+  std::lock_guard lock(mutex);
   for (int r = 0; r < n; ++r) {
     if (slots[r].has_result) outcome.results.push_back(std::move(results[r]));
     if (!(slots[r].has_result && slots[r].finished)) all_finished = false;
