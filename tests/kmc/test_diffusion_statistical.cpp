@@ -117,7 +117,7 @@ TEST_CASE("an I|Br step with equal barriers spreads as the erf solution with the
   s.composition.fractions.clear();
   s.initial.type = "layers";
   s.initial.axis = 2;
-  kmc::LayerSpec iodide{n_z / 2, {{{"I", 1.0}}}}, bromide{n_z / 2, {{{"Br", 1.0}}}};
+  kmc::LayerSpec iodide{n_z / 2, {{{"I", 1.0}}}, std::nullopt}, bromide{n_z / 2, {{{"Br", 1.0}}}, std::nullopt};
   s.initial.layers = {iodide, bromide};
   s.defects.vacancies.reset();
   s.defects.vacancy_fraction = 0.02;

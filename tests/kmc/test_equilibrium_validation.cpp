@@ -47,7 +47,7 @@ void compare(double temperature_k, std::int64_t kmc_steps, bool bilayer) {
     // more interface and a lower α — it cannot reorient the slabs.) Thin
     // slabs (6 cells) let interdiffusion reach the solubility within the run.
     s.lattice.supercell = {8, 8, 12};
-    s.initial.layers = {kmc::LayerSpec{6, {{{"I", 1.0}}}}, kmc::LayerSpec{6, {{{"Br", 1.0}}}}};
+    s.initial.layers = {kmc::LayerSpec{6, {{{"I", 1.0}}}, std::nullopt}, kmc::LayerSpec{6, {{{"Br", 1.0}}}, std::nullopt}};
   }
   kmc::Simulation sim(s);
   kmc::ShortRangeOrder sro(sim.model().supercell(), 1);
