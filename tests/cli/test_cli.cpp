@@ -1,6 +1,8 @@
 // The command line as a user meets it: exit codes, messages that name the
 // file, key and allowed values, and output files that are never clobbered.
 #include <doctest/doctest.h>
+
+#include "../CliTestSupport.hpp"
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -15,42 +17,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string output;  // stdout and stderr
-};
+using hkmc::test::Scratch;
+using Result = hkmc::test::CommandResult;
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(HKMC_CLI_PATH) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+Result run(const std::string& args, const std::string& program = HKMC_CLI_PATH) {
+  return hkmc::test::run_command(args, program);
 }
-
-// A scratch directory per test, removed afterwards.
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    dir = fs::temp_directory_path() / ("hkmc_cli_" + std::to_string(::getpid()) + "_" +
-                                       std::to_string(counter()++));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() { fs::remove_all(dir); }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name) << text;
-    return (dir / name).string();
-  }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-};
 
 const char* kValid = R"(
 [lattice]
@@ -79,7 +51,7 @@ std::string with_output(const Scratch& s, const std::string& extra = "") {
 }  // namespace
 
 TEST_CASE("a valid run writes HDF5 and a JSON summary with the contract's keys") {
-  Scratch s;
+  Scratch s("hkmc_cli");
   const auto input = s.write("in.toml", with_output(s));
   const auto r = run("run " + input + " --quiet");
   INFO(r.output);
@@ -99,7 +71,7 @@ TEST_CASE("a valid run writes HDF5 and a JSON summary with the contract's keys")
 }
 
 TEST_CASE("check accepts a valid input and run refuses to overwrite without --force") {
-  Scratch s;
+  Scratch s("hkmc_cli");
   const auto input = s.write("in.toml", with_output(s));
   CHECK(run("check " + input).code == 0);
   s.write("out.h5", "precious");
@@ -129,7 +101,7 @@ struct BadCase {
 };
 
 TEST_CASE("invalid inputs exit with 2, name the problem and write nothing") {
-  Scratch s;
+  Scratch s("hkmc_cli");
   auto replace = [](std::string text, const std::string& from, const std::string& to) {
     const auto p = text.find(from);
     REQUIRE(p != std::string::npos);
@@ -216,7 +188,7 @@ TEST_CASE("every shipped input passes check, and the examples run") {
     ++checked;
   }
   CHECK(checked >= 4);
-  Scratch s;
+  Scratch s("hkmc_cli");
   const auto r = run("run " + (inputs / "cs2kfecl6_table.toml").string() + " --quiet --set kmc.steps=2000" +
                      " --set output.file=" + s.path("c.h5") + " --set output.summary=" + s.path("c.json"));
   INFO(r.output);
@@ -232,7 +204,7 @@ TEST_CASE("interdiffusion analysis of a bilayer recovers the tracer D (equal bar
   // With kinetically identical I and Br the profile follows Fick's law with
   // the tracer D (as in the statistical erf test), so the analysis script's
   // fit must give the D the same run reports.
-  Scratch s;
+  Scratch s("hkmc_cli");
   const auto input = s.write("bilayer.toml", R"(
 [lattice]
 prototype = "perovskite"
@@ -263,12 +235,9 @@ profile_axis = "z"
                      s.path("b.json"));
   REQUIRE(r.code == 0);
   const std::string script = std::string(HKMC_SOURCE_DIR) + "/tools/analysis/interdiffusion.py";
-  FILE* pipe = popen(("/usr/bin/python3 " + script + " " + s.path("b.h5") + " --json").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-  REQUIRE(pclose(pipe) == 0);
+  const auto analysis = run(script + " " + s.path("b.h5") + " --json", "/usr/bin/python3");
+  REQUIRE(analysis.code == 0);
+  const std::string& out = analysis.output;
   auto number_after = [](const std::string& text, const std::string& key) {
     const auto p = text.find("\"" + key + "\"");
     REQUIRE(p != std::string::npos);

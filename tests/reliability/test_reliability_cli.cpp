@@ -4,6 +4,8 @@
 // input, a damaged checkpoint and a supercell too large for memory are
 // refused with exit code 2 and a message.
 #include <doctest/doctest.h>
+
+#include "../CliTestSupport.hpp"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,44 +26,14 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string output;
-};
+using hkmc::test::Scratch;
+using Result = hkmc::test::CommandResult;
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(HKMC_CLI_PATH) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+Result run(const std::string& args, const std::string& program = HKMC_CLI_PATH) {
+  return hkmc::test::run_command(args, program);
 }
 
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    static int counter = 0;
-    dir = fs::temp_directory_path() / ("hkmc_rel_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() { fs::remove_all(dir); }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name) << text;
-    return path(name);
-  }
-};
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read(const std::string& path) { return hkmc::test::read_text(path); }
 
 // The summary without what legitimately differs between an interrupted and
 // restarted run and an uninterrupted one (wall time, paths, flags).
@@ -125,7 +97,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
 }  // namespace
 
 TEST_CASE("SIGTERM and SIGINT: checkpoint, incomplete outputs, exit 3 within 2 s; the restart equals an uninterrupted run") {
-  Scratch s;
+  Scratch s("hkmc_rel");
   // 3·10^6 events per replica (~1 s): the signal comes after the first
   // checkpoint (10^5 events), normally long before the end.
   const std::int64_t steps = 3'000'000;
@@ -177,7 +149,7 @@ TEST_CASE("SIGTERM and SIGINT: checkpoint, incomplete outputs, exit 3 within 2 s
 }
 
 TEST_CASE("restart refuses another input, a damaged checkpoint, and an existing checkpoint path") {
-  Scratch s;
+  Scratch s("hkmc_rel");
   const auto in = input(s, "a", 200000);
   REQUIRE(run("run " + in + " --quiet").code == 0);
   const std::string cp = s.path("a.ckpt.h5");
@@ -210,7 +182,7 @@ TEST_CASE("restart refuses another input, a damaged checkpoint, and an existing 
 }
 
 TEST_CASE("a supercell too large for memory is refused by check and run, with the size and the limit") {
-  Scratch s;
+  Scratch s("hkmc_rel");
   const auto in = input(s, "huge", 1000);
   for (const char* command : {"check ", "run "}) {
     // 1.536e9 sites: fits the 32-bit index, not the memory (about 5e11 bytes).

@@ -2,6 +2,8 @@
 // messages for bad --vary input, a sweep killed with SIGKILL and restarted,
 // shards merged on the command line, and the plotting script.
 #include <doctest/doctest.h>
+
+#include "../CliTestSupport.hpp"
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -23,44 +25,14 @@ extern char** environ;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string output;  // stdout and stderr
-};
+using hkmc::test::Scratch;
+using Result = hkmc::test::CommandResult;
 
 Result run(const std::string& args, const std::string& program = HKMC_CLI_PATH) {
-  const std::string cmd = program + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe)) out += buf;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return hkmc::test::run_command(args, program);
 }
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    static int counter = 0;
-    dir = fs::temp_directory_path() / ("hkmc_sweepcli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() { fs::remove_all(dir); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name) << text;
-    return (dir / name).string();
-  }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-};
+std::string read(const fs::path& path) { return hkmc::test::read_text(path); }
 
 const char* kInput = R"(
 [lattice]
@@ -96,7 +68,7 @@ int count_points(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("bad sweep options exit with 2 and say what is wrong; nothing is written") {
-  Scratch s;
+  Scratch s("hkmc_sweepcli");
   const auto input = s.write("in.toml", kInput);
   const std::string out = " --out " + s.path("out") + " --quiet";
   auto r = run("sweep " + input + " --vary kmc.temprature=300,400" + out);
@@ -127,7 +99,7 @@ TEST_CASE("bad sweep options exit with 2 and say what is wrong; nothing is writt
 }
 
 TEST_CASE("a sweep killed with SIGKILL resumes without recomputing finished points") {
-  Scratch s;
+  Scratch s("hkmc_sweepcli");
   const auto input = s.write("in.toml", kInput);
   const std::string vary = " --vary kmc.temperature=300:650:50";  // 8 points
   // Reference: one uninterrupted run.
@@ -171,7 +143,7 @@ TEST_CASE("a sweep killed with SIGKILL resumes without recomputing finished poin
 }
 
 TEST_CASE("shards on the command line, merged, give the table of one run; the plot script draws it") {
-  Scratch s;
+  Scratch s("hkmc_sweepcli");
   const auto input = s.write("in.toml", kInput);
   const std::string vary = " --vary kmc.temperature=300,400,500 --vary kmc.blocks=4,8 --quiet";
   REQUIRE(run("sweep " + input + vary + " --out " + s.path("full") + " --threads 2").code == 0);
@@ -199,7 +171,7 @@ TEST_CASE("shards on the command line, merged, give the table of one run; the pl
 }
 
 TEST_CASE("point 0 of a sweep reproduces `halide-kmc run` with the same overrides") {
-  Scratch s;
+  Scratch s("hkmc_sweepcli");
   const auto input = s.write("in.toml", kInput);
   REQUIRE(run("sweep " + input + " --vary kmc.temperature=350,400 --out " + s.path("sw") + " --quiet").code == 0);
   REQUIRE(run("run " + input + " --set kmc.temperature=350 --set output.file=" + s.path("run.h5") +
