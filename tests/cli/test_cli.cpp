@@ -147,6 +147,11 @@ TEST_CASE("invalid inputs exit with 2, name the problem and write nothing") {
        "[[initial.layers]]\ncells = 4\ncomposition = { Br = 1.0 }\n[defects]\nvacancies = 3\n"
        "[kmc]\ntemperature = 300.0\nsteps = 10\n",
        {"both", "per layer"}},
+      {"layer vacancy fraction out of range",
+       "[lattice]\nprototype = \"perovskite\"\na = 6.0\nsupercell = [4,4,8]\n[initial]\ntype = \"layers\"\n"
+       "[[initial.layers]]\ncells = 4\ncomposition = { I = 1.0 }\nvacancy_fraction = 1.5\n"
+       "[[initial.layers]]\ncells = 4\ncomposition = { Br = 1.0 }\n[kmc]\ntemperature = 300.0\nsteps = 10\n",
+       {"vacancy_fraction = 1.5", "must be >= 0 and < 1"}},
       {"mc sweeps out of range", v + "\n[mc]\nsweeps = 0\n", {"[mc] sweeps = 0", "must be an integer from 1"}},
       {"Hamiltonian file missing", replace(v, "[kmc]", "[energy]\nhamiltonian = \"none.toml\"\n\n[kmc]"),
        {"[energy] hamiltonian", "none.toml"}},
