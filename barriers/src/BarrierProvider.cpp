@@ -1,15 +1,32 @@
 #include "hkmc/barriers/BarrierProvider.hpp"
 
+#include <mutex>
+
 #include "hkmc/barriers/ConstantProvider.hpp"
 #include "hkmc/barriers/ModelProvider.hpp"
 #include "hkmc/barriers/TableProvider.hpp"
 #include "hkmc/common/Error.hpp"
 
 namespace hkmc::barriers {
+namespace {
+
+std::mutex g_registry_mutex;
+std::map<std::string, ProviderFactory>& registry() {
+  static std::map<std::string, ProviderFactory> factories;
+  return factories;
+}
+
+}  // namespace
 
 const std::vector<std::string>& provider_names() {
-  static const std::vector<std::string> names{"constant", "model", "table"};
+  // "neb" is always listed: a build without libtorch names it in its error.
+  static const std::vector<std::string> names{"constant", "model", "table", "neb"};
   return names;
+}
+
+void register_provider(const std::string& name, ProviderFactory factory) {
+  std::lock_guard lock(g_registry_mutex);
+  registry()[name] = std::move(factory);
 }
 
 std::unique_ptr<BarrierProvider> make_provider(const ProviderSettings& settings,
@@ -29,6 +46,17 @@ std::unique_ptr<BarrierProvider> make_provider(const ProviderSettings& settings,
   if (settings.provider == "table") {
     return std::make_unique<TableProvider>(settings.table_file, species);
   }
+  ProviderFactory factory;
+  {
+    std::lock_guard lock(g_registry_mutex);
+    auto it = registry().find(settings.provider);
+    if (it != registry().end()) factory = it->second;
+  }
+  if (factory) return factory(settings, species);
+  if (settings.provider == "neb")
+    throw InputError("[barriers] provider = \"neb\": this halide-kmc was built without the NEB "
+                     "module (libtorch not found, or -DHKMC_BUILD_NEB=OFF); rebuild with it, or use "
+                     "provider \"constant\", \"model\" or \"table\"");
   std::string allowed;
   for (const auto& n : provider_names()) allowed += (allowed.empty() ? "" : ", ") + ("\"" + n + "\"");
   throw InputError("[barriers] provider = \"" + settings.provider + "\": unknown; allowed: " + allowed);

@@ -54,6 +54,20 @@ KmcEngine::KmcEngine(const KmcModel& model, std::vector<Occupant> occupancy, std
   m_refreshed_at.assign(m_defects.size(), -1);
   m_tree.resize(m_defects.size());
   for (int d = 0; d < static_cast<int>(m_defects.size()); ++d) refresh_defect(d);
+  settle_missing();
+}
+
+void KmcEngine::settle_missing() {
+  if (m_missing_defects.empty()) return;
+  // The barriers are pure functions of their keys, so computing them here, in
+  // any order and on any number of threads, leaves the trajectory unchanged.
+  m_model.provider().prepare(m_missing_keys);
+  m_missing_keys.clear();
+  std::vector<int> again;
+  again.swap(m_missing_defects);
+  for (int d : again) refresh_defect(d);
+  if (!m_missing_defects.empty())
+    throw Error("internal: the barrier provider did not provide the barriers it prepared");
 }
 
 void KmcEngine::refresh_defect(int d) {
@@ -97,12 +111,15 @@ void KmcEngine::refresh_defect(int d) {
     }
   } else {
     n_slots = static_cast<int>(m_model.catalog().slots(mobile).size());
+    m_scratch.was_missing = false;
+    m_scratch.missing = m_model.on_demand() ? &m_missing_keys : nullptr;  // set here: engines may move
     for (int k = 0; k < n_slots; ++k) {
-      const auto r = m_model.hop_rate(site, k, m_occupancy, m_env_buffer);
+      const auto r = m_model.hop_rate(site, k, m_occupancy, m_scratch);
       m_rates[base + k] = r.rate_hz;
       m_clamped[base + k] = r.clamped;
       total += r.rate_hz;
     }
+    if (m_scratch.was_missing) m_missing_defects.push_back(d);
   }
   for (int k = n_slots; k < m_stride; ++k) m_rates[base + k] = 0.0;
   m_tree.set(d, total);
@@ -223,6 +240,7 @@ void KmcEngine::execute(const PlannedEvent& event) {
       }
     }
   }
+  settle_missing();
   apply_pending_displacements();
 }
 
@@ -318,7 +336,10 @@ void KmcEngine::restore(const EngineState& s) {
     m_defect_at_site.insert(m_defects[d].site, d);
     m_defect_cell[d] = m_supercell.cell_of(m_defects[d].site);
   }
+  m_missing_keys.clear();
+  m_missing_defects.clear();
   for (int d = 0; d < static_cast<int>(m_defects.size()); ++d) refresh_defect(d);
+  settle_missing();
 }
 
 bool KmcEngine::step() {

@@ -23,9 +23,11 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       m_hamiltonian(std::move(hamiltonian)),
       m_parameters(parameters),
       m_rate_law(parameters.attempt_frequency_hz, parameters.temperature_k),
-      m_needs_environment(m_provider->needs().environment),
+      m_needs_environment(m_provider->needs().environment || m_provider->needs().canonical_key),
+      m_needs_key(m_provider->needs().canonical_key),
       m_codes(m_species.size() + 1) {
   m_parameters.charge_by_code_e.resize(m_codes, -1.0);
+  m_provider->attach(m_catalog);
   m_provider->check(m_catalog);
 
   const int n_mobile = m_supercell.mobile_count();
@@ -37,7 +39,8 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
         for (int moving = 1; moving < m_codes; ++moving)
           for (int pushed = 0; pushed < m_codes; ++pushed)
             m_rate_cache[cache_index(m, k, moving, pushed)] =
-                compute_rate(m, k, static_cast<Occupant>(moving), static_cast<Occupant>(pushed), {}, {}, 0.0);
+                rate_of(m, k, static_cast<Occupant>(moving), static_cast<Occupant>(pushed),
+                        *barrier(m, k, static_cast<Occupant>(moving), {}, {}, nullptr), 0.0);
   }
 
   m_fast_slots.assign(n_mobile, {});
@@ -92,19 +95,39 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
     }
 }
 
-barriers::HopRate KmcModel::compute_rate(int mobile, int slot_index, Occupant moving, Occupant pushed,
-                                         std::string_view env, std::span<const int> counts,
-                                         double delta_e_ev) const {
+std::optional<double> KmcModel::barrier(int mobile, int slot_index, Occupant moving,
+                                        std::string_view env, std::span<const int> counts,
+                                        RateScratch* scratch) const {
   const auto& slot = m_catalog.slots(mobile)[slot_index];
   const auto& hop_class = m_catalog.classes()[slot.hop_class];
   const auto& mechanism = m_catalog.mechanisms()[slot.mechanism];
-  const barriers::HopContext context{hop_class, mechanism.name, hop_class.path_type, moving, counts, env};
-  const double e_kra = m_provider->e_kra(context);
+  barriers::HopContext context{hop_class, mechanism.name, hop_class.path_type, moving, counts, env};
+  if (!m_needs_key || !scratch) return m_provider->e_kra(context);
+  // The canonical key of this hop (a hop, its reverse and its symmetry images
+  // share it). The moving ion is the key's: for an interstitialcy the
+  // interstitial that pushes.
+  scratch->key.hop_class = slot.hop_class;
+  scratch->key.moving_species = moving;
+  m_catalog.canonicalize(slot.hop_class, scratch->environment, scratch->key.occupancy);
+  context.key = &scratch->key;
+  if (!scratch->missing) return m_provider->e_kra(context);
+  const auto found = m_provider->find(context);
+  if (!found) {
+    scratch->missing->push_back(scratch->key);
+    scratch->was_missing = true;
+  }
+  return found;
+}
+
+barriers::HopRate KmcModel::rate_of(int mobile, int slot_index, Occupant moving, Occupant pushed,
+                                    double e_kra, double delta_e_ev) const {
+  const auto& slot = m_catalog.slots(mobile)[slot_index];
+  const auto kind = m_catalog.mechanisms()[slot.mechanism].kind;
   // Work done by the field on every moving charge: W = sum q F·Δr (e·V/Å·Å = eV).
   const Eigen::Vector3d& field = m_parameters.field_v_per_angstrom;
   const auto& q = m_parameters.charge_by_code_e;
   double work = 0.0;
-  switch (mechanism.kind) {
+  switch (kind) {
     case MechanismKind::kVacancy:  // the ion jumps from the target into the vacancy
       work = q[moving] * field.dot(-slot.defect_displacement);
       break;
@@ -121,6 +144,16 @@ barriers::HopRate KmcModel::compute_rate(int mobile, int slot_index, Occupant mo
 
 barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const Occupant> occupancy,
                                      std::string& env_buffer) const {
+  RateScratch scratch;
+  scratch.environment.swap(env_buffer);
+  const auto rate = hop_rate(site, slot_index, occupancy, scratch);
+  env_buffer.swap(scratch.environment);
+  return rate;
+}
+
+barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const Occupant> occupancy,
+                                     RateScratch& scratch) const {
+  std::string& env_buffer = scratch.environment;
   const int mobile = m_supercell.mobile_of(site);
   const auto& slot = m_catalog.slots(mobile)[slot_index];
   const auto cell = m_supercell.cell_of(site);
@@ -173,8 +206,9 @@ barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const O
       }
     }
   }
-  return compute_rate(mobile, slot_index, moving, pushed, env_buffer,
-                      std::span<const int>(counts, m_codes), delta_e);
+  const auto e_kra = barrier(mobile, slot_index, moving, env_buffer, std::span<const int>(counts, m_codes), &scratch);
+  if (!e_kra) return {0.0, 0.0, false};
+  return rate_of(mobile, slot_index, moving, pushed, *e_kra, delta_e);
 }
 
 }  // namespace hkmc::kmc

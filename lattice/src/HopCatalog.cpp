@@ -283,6 +283,10 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
     const Eigen::Vector3d mid = crystal.cartesian(mid_frac);
     hc.path_type = nearest_fixed_sublattices(crystal, mid_frac);
     hc.distance_angstrom = (crystal.cartesian(rep.target) - crystal.cartesian(rep.origin)).norm();
+    hc.midpoint = mid;
+    hc.origin_vector = crystal.cartesian(rep.origin) - mid;
+    hc.target_vector = crystal.cartesian(rep.target) - mid;
+    if (rep.has_via) hc.via_vector = crystal.cartesian(rep.via) - mid;
 
     // Environment sites of the representative, sorted by their vector from the midpoint.
     std::vector<std::pair<Vec3Key, Eigen::Vector3d>> env;  // (key, absolute frac)
@@ -387,13 +391,20 @@ void HopCatalog::environment(const HopSlot& slot, int site, std::span<const Occu
 }
 
 std::string HopCatalog::canonicalize(int hop_class, const std::string& raw) const {
-  const auto& perms = m_classes[hop_class].symmetry_permutations;
-  std::string best = raw, candidate(raw.size(), '\0');
-  for (const auto& perm : perms) {
-    for (size_t k = 0; k < perm.size(); ++k) candidate[k] = raw[perm[k]];
-    if (candidate < best) best = candidate;
-  }
+  std::string best;
+  canonicalize(hop_class, raw, best);
   return best;
+}
+
+void HopCatalog::canonicalize(int hop_class, const std::string& raw, std::string& best) const {
+  best = raw;
+  for (const auto& perm : m_classes[hop_class].symmetry_permutations) {
+    // Compare the permuted string with the best so far without building it.
+    std::size_t k = 0;
+    while (k < perm.size() && raw[perm[k]] == best[k]) ++k;
+    if (k < perm.size() && static_cast<unsigned char>(raw[perm[k]]) < static_cast<unsigned char>(best[k]))
+      for (; k < perm.size(); ++k) best[k] = raw[perm[k]];
+  }
 }
 
 EnvironmentKey HopCatalog::key(const HopSlot& slot, int site, std::span<const Occupant> occupancy,

@@ -97,6 +97,9 @@ class KmcEngine {
     return static_cast<std::size_t>(defect) * m_stride + slot;
   }
   void refresh_defect(int defect);
+  // On-demand barriers: computes the keys the last refreshes found missing
+  // (in parallel, inside the provider) and refreshes those defects again.
+  void settle_missing();
   // Moves the ion's occupancy and index now; its displacement is added by
   // apply_pending_displacements() at the end of execute(), so the (likely
   // cache-missing) load of the ion's record overlaps the rate updates.
@@ -127,7 +130,9 @@ class KmcEngine {
   std::vector<std::uint8_t> m_clamped;   // same layout: the rate was clamped
   SumTree m_tree;                        // leaf = defect total rate
   std::vector<std::int64_t> m_refreshed_at;  // event count of a defect's last refresh
-  std::string m_env_buffer;
+  KmcModel::RateScratch m_scratch;
+  std::vector<lattice::EnvironmentKey> m_missing_keys;
+  std::vector<int> m_missing_defects;
   RandomGenerator m_rng;
   double m_time_s = 0.0;
   std::int64_t m_events = 0;

@@ -4,6 +4,8 @@
 // All queries are const, so replicas read it from several threads at once.
 #include <Eigen/Core>
 #include <memory>
+#include <optional>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -41,8 +43,24 @@ class KmcModel {
 
   // Rate of the hop `slot` of a defect at `site` in `occupancy`; 0 when the
   // hop is blocked (target taken, nothing to push). `env_buffer` is scratch.
+  // An on-demand provider computes a missing barrier here, serially.
   barriers::HopRate hop_rate(int site, int slot, std::span<const lattice::Occupant> occupancy,
                              std::string& env_buffer) const;
+
+  // Scratch for the engine's rate updates. With `missing` set, a barrier the
+  // on-demand provider does not have yet is not computed: its key is appended
+  // to `missing`, the rate returned is 0 and `was_missing` is set; the engine
+  // computes all of them at once (provider().prepare) and asks again.
+  struct RateScratch {
+    std::string environment;
+    lattice::EnvironmentKey key;
+    std::vector<lattice::EnvironmentKey>* missing = nullptr;
+    bool was_missing = false;
+  };
+  barriers::HopRate hop_rate(int site, int slot, std::span<const lattice::Occupant> occupancy,
+                             RateScratch& scratch) const;
+  // Barriers computed on demand (the NEB provider): see RateScratch.
+  bool on_demand() const { return m_provider->on_demand(); }
 
   // Tabulated rates (barriers independent of the environment): the engine's
   // fast path reads them directly; the rate of slot `k` of a defect on basis
@@ -74,9 +92,14 @@ class KmcModel {
   int reach() const { return m_reach; }
 
  private:
-  barriers::HopRate compute_rate(int mobile, int slot_index, lattice::Occupant moving,
-                                 lattice::Occupant pushed, std::string_view env,
-                                 std::span<const int> counts, double delta_e_ev) const;
+  // E_KRA from the provider, or nothing when `scratch` collects missing keys
+  // and the provider lacks this one. `scratch` holds the raw environment.
+  std::optional<double> barrier(int mobile, int slot_index, lattice::Occupant moving,
+                                std::string_view env, std::span<const int> counts,
+                                RateScratch* scratch) const;
+  // The rate law with the field's work for this hop.
+  barriers::HopRate rate_of(int mobile, int slot_index, lattice::Occupant moving,
+                            lattice::Occupant pushed, double e_kra, double delta_e_ev) const;
   int cache_index(int mobile, int slot, lattice::Occupant moving, lattice::Occupant pushed) const {
     return ((mobile * m_catalog.max_slots() + slot) * m_codes + moving) * m_codes + pushed;
   }
@@ -89,6 +112,7 @@ class KmcModel {
   ModelParameters m_parameters;
   barriers::RateLaw m_rate_law;
   bool m_needs_environment;
+  bool m_needs_key;
   int m_codes;  // species codes + 1 (empty)
   // When barriers do not depend on the environment, a hop's rate depends only
   // on (site basis, slot, moving species, pushed species): precomputed here.

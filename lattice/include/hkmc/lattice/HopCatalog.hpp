@@ -53,6 +53,13 @@ struct HopClass {
   std::string label;            // "<mechanism>/<path_type>" (+ "#n" if several classes share it)
   double distance_angstrom = 0; // |defect displacement|
   int representative_mobile = 0;
+  // The representative hop in Cartesian Å, for whoever rebuilds it (the NEB
+  // provider): its midpoint (absolute) and its origin, target and (interstitialcy)
+  // via sites relative to that midpoint.
+  Eigen::Vector3d midpoint = Eigen::Vector3d::Zero();
+  Eigen::Vector3d origin_vector = Eigen::Vector3d::Zero();
+  Eigen::Vector3d target_vector = Eigen::Vector3d::Zero();
+  Eigen::Vector3d via_vector = Eigen::Vector3d::Zero();
   std::vector<Eigen::Vector3d> template_vectors;  // Å, env sites relative to the midpoint
   // Stabiliser of the representative hop as permutations of template indices:
   // the string seen through operation g is s_g[k] = s[perm_g[k]].
@@ -83,12 +90,15 @@ class HopCatalog {
   const std::vector<HopSlot>& slots(int mobile) const { return m_slots[mobile]; }
   int max_slots() const { return m_max_slots; }
   double r_env() const { return m_r_env; }
+  const Supercell& supercell() const { return m_supercell; }
 
   // Occupancy of the hop's environment in template order (raw, not canonical).
   void environment(const HopSlot& slot, int site, std::span<const Occupant> occupancy,
                    std::string& out) const;
   // Smallest string over the class's symmetry permutations.
   std::string canonicalize(int hop_class, const std::string& raw) const;
+  // The same into `out` (no allocation once `out` has the capacity).
+  void canonicalize(int hop_class, const std::string& raw, std::string& out) const;
   EnvironmentKey key(const HopSlot& slot, int site, std::span<const Occupant> occupancy,
                      Occupant moving_species) const;
 
