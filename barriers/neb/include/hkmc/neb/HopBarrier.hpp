@@ -1,0 +1,158 @@
+#pragma once
+// The NEB barrier of one halide hop in one local I/Br environment: builds a
+// periodic cubic-perovskite cell around the hop (keyed occupancy inside r_env,
+// a deterministic fill outside), relaxes both end states with FIRE, runs
+// CI-NEB, checks the result and returns a record. The record is a pure
+// function of (request, settings, potential): no randomness, no dependence on
+// thread count (for a potential whose compute() is itself deterministic).
+//
+// Construction rules, checks and fallbacks: docs/neb.md, "NEB cells for
+// environment keys". They define what a cached barrier record means; a change
+// to them must change HopCellRule::describe() (its rule version tag).
+#include <Eigen/Core>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hkmc/neb/Fire.hpp"
+#include "hkmc/neb/Neb.hpp"
+#include "hkmc/neb/Potential.hpp"
+#include "hkmc/neb/Structure.hpp"
+
+namespace hkmc::neb {
+
+enum class HopKind { Vacancy, Interstitial, Interstitialcy };
+const char* to_string(HopKind kind);
+
+// One hop and its environment, in units of the cubic perovskite lattice
+// constant (fractions of a), in the KMC lattice's own orientation. Sites of the
+// cubic perovskite: B at the origin, A at (½,½,½), X at (½,0,0), (0,½,0),
+// (0,0,½), interstitial (Wyckoff 3c) at (0,½,½), (½,0,½), (½,½,0).
+struct HopRequest {
+  HopKind kind = HopKind::Vacancy;
+  Eigen::Vector3d midpoint = Eigen::Vector3d::Zero();  // absolute hop midpoint (fractions of a; B at the origin)
+  // Relative to the midpoint (fractions of a): where the defect is / goes;
+  // via = the pushed lattice ion (interstitialcy only).
+  Eigen::Vector3d origin = Eigen::Vector3d::Zero();
+  Eigen::Vector3d target = Eigen::Vector3d::Zero();
+  Eigen::Vector3d via = Eigen::Vector3d::Zero();
+  // Mobile sites (X and interstitial) within r_env, relative to the midpoint
+  // (fractions of a); origin, target and via excluded.
+  std::vector<Eigen::Vector3d> environment;
+  // Element per environment site; "" = empty site (vacant X, or empty
+  // interstitial site).
+  std::vector<std::string> environment_species;
+  // Element of the ion that moves. Vacancy hop: the ion at `target` jumps into
+  // the vacancy at `origin`. Interstitial hop: the interstitial at `origin`
+  // jumps to the empty interstitial site `target`. Interstitialcy: the
+  // interstitial at `origin` pushes the lattice ion at `via` into the empty
+  // interstitial site `target` and takes its X site.
+  std::string moving;
+  std::string pushed;  // interstitialcy only: element of the pushed ion
+};
+
+// The same hop seen through a space-group operation of the cubic perovskite
+// (x -> R x + t, R a signed permutation matrix, t integer) and optionally
+// reversed (origin <-> target; for an interstitialcy also moving <-> pushed):
+// the one among all 48 x 2 images that is smallest in a fixed lexicographic
+// order (midpoint reduced to [0,1)^3, then origin, target, via, the sorted
+// environment vectors, their species, moving, pushed). Symmetry-equivalent
+// requests have identical canonical forms; ties go to the first operation in
+// a fixed enumeration (identity first), so a canonical request maps to itself.
+struct CanonicalHop {
+  HopRequest request;                                       // the canonical image
+  Eigen::Matrix3i rotation = Eigen::Matrix3i::Identity();   // R: canonical vector = R · request vector
+  bool reversed = false;                                    // the canonical hop runs the request's hop backwards
+};
+// Throws InputError when a request position is not a mobile site of the
+// perovskite (positions must be multiples of ¼ a).
+CanonicalHop canonical_hop(const HopRequest& request);
+
+struct HopCellRule {  // how the periodic NEB cell is built (part of the cache provenance)
+  int repeats = 3;    // n×n×n unit cells
+  // Å per pure halide (the reference potential's static minima, as in
+  // `halide-kmc neb`); Vegard's law in between.
+  std::map<std::string, double> lattice_constant{{"I", 6.20}, {"Br", 5.76}};
+  std::string a_site = "Cs", b_site = "Pb";
+
+  void validate() const;         // throws InputError naming the bad field
+  std::string describe() const;  // one line for provenance, every field and the rule version
+};
+
+struct HopBarrierSettings {
+  HopCellRule cell;
+  NebOptions neb;  // images, spring, fmax, max_steps, interpolation ... (fixed must be empty)
+  // Endpoint relaxation; fmax 0.01 eV/Å like `halide-kmc neb`.
+  FireOptions relax = [] {
+    FireOptions f;
+    f.fmax = 0.01;
+    return f;
+  }();
+  // Basin check: an atom of a relaxed end state farther than this from its
+  // ideal site (fractions of a; 0.25 a is half the shortest distance between
+  // two mobile sites, X to 3c = a/2) means the end state left its basin.
+  double basin_tolerance = 0.25;
+  // Stability probe: each relaxed end state is relaxed again after every atom
+  // is displaced by a fixed pseudo-random pattern (each Cartesian component
+  // uniform in ±probe_displacement Å, a hash of the atom's ideal position
+  // relative to the midpoint in the canonical frame, so equivalent requests
+  // get equivalent probes); an energy drop of more than `probe_drop` (eV)
+  // means the end state was a saddle held by symmetry (the 3c interstitial
+  // site with the reference potential) and gives BasinChange. 0 = no probe.
+  double probe_displacement = 0.2;
+  double probe_drop = 0.01;
+  // Build and run the NEB in the canonical orientation (canonical_hop), so
+  // symmetry-equivalent requests give bitwise-identical records (a pure
+  // function of the environment key). false: in the request's own orientation
+  // (used by the symmetry validation).
+  bool canonical_frame = true;
+  // NEB attempts before giving up: 1 = as given; 2 = then with the other
+  // interpolation (IDPP <-> linear); 3 = then max(7, n_images + 2) images and
+  // twice the steps.
+  int max_attempts = 3;
+
+  void validate() const;         // throws InputError naming the bad field
+  std::string describe() const;  // one line for provenance, every field that changes the result
+};
+
+enum class HopBarrierStatus { Ok, NotConverged, BelowEndpoint, BasinChange, Failed };
+std::string to_string(HopBarrierStatus status);
+
+struct HopBarrierRecord {
+  double e_forward = 0, e_backward = 0, e_kra = 0;  // eV; E_KRA = (fwd + bwd)/2
+  double delta_e = 0;                               // E_final − E_initial, eV
+  std::vector<double> image_energies;               // relative to the initial state, eV (endpoints included)
+  double max_force = 0;                             // largest NEB force at the end of the last attempt, eV/Å
+  int force_calls = 0;                              // endpoints + NEB, all attempts
+  int attempts = 0;                                 // NEB attempts made
+  double lattice_constant = 0;                      // Å actually used
+  double wall_seconds = 0;                          // informational only (not part of the pure result)
+  HopBarrierStatus status = HopBarrierStatus::Failed;
+  std::string message;                              // why, when status != Ok
+  bool usable() const { return status == HopBarrierStatus::Ok; }
+};
+
+struct HopEndpointsBuilt {
+  Structure initial, final_state;  // unrelaxed, same atoms in the same order
+  int moving_atom = -1;            // index of the moving ion in both
+  std::vector<int> pushed_atoms;   // interstitialcy: the pushed ion
+  double a = 0;                    // lattice constant used, Å
+  Eigen::Vector3d midpoint = Eigen::Vector3d::Zero();  // hop midpoint in the cell, Å (Cartesian)
+  Eigen::Matrix3i rotation = Eigen::Matrix3i::Identity();  // canonical_hop(request).rotation
+};
+
+// The unrelaxed end states in the request's own orientation. Throws
+// InputError for impossible requests (a position that is not a mobile site,
+// sites of the wrong kind for the mechanism, two request sites on one site of
+// the periodic cell because r_env is too large for the cell, an element
+// without a lattice constant) with a message that says which.
+HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& rule);
+
+// Builds the cell, relaxes, runs CI-NEB with fallbacks and checks the result.
+// Never throws for NEB trouble (status and message say it); throws
+// InputError for an impossible request, invalid settings, or an element the
+// potential does not know.
+HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopRequest& request,
+                                     const HopBarrierSettings& settings);
+
+}  // namespace hkmc::neb

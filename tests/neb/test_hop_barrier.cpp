@@ -1,0 +1,307 @@
+// The NEB cell builder and barrier record for environment keys
+// (HopBarrier.hpp): construction rules derived by hand, canonical form and
+// covariance, pure-function records, the bulk limit against the plain vacancy
+// hop, and the 3c interstitial's instability with the reference potential.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "HopRequestSupport.hpp"
+#include "VacancyHop.hpp"
+#include "hkmc/common/Error.hpp"
+#include "hkmc/neb/BuckinghamCoulomb.hpp"
+
+using namespace hkmc::neb;
+using hkmc::InputError;
+
+namespace {
+
+std::map<std::string, int> count_symbols(const Structure& s) {
+  std::map<std::string, int> out;
+  for (const auto& e : s.symbols) ++out[e];
+  return out;
+}
+
+// Atoms as (symbol, position relative to the midpoint rotated by R, in
+// quarters of a, wrapped into the cell): equal for two cells that are images
+// of each other under R plus a lattice translation.
+std::vector<std::tuple<std::string, int, int, int>> canonical_atoms(const HopEndpointsBuilt& b,
+                                                                    const Structure& s,
+                                                                    const Eigen::Matrix3i& r) {
+  const int n4 = static_cast<int>(std::lround(4 * s.cell(0, 0) / b.a));
+  std::vector<std::tuple<std::string, int, int, int>> out;
+  for (Eigen::Index i = 0; i < s.positions.rows(); ++i) {
+    const Eigen::Vector3d rel = (s.positions.row(i).transpose() - b.midpoint) / b.a;
+    Eigen::Vector3i q = r * Eigen::Vector3i((4.0 * rel).array().round().cast<int>());
+    for (int d = 0; d < 3; ++d) q[d] = ((q[d] % n4) + n4) % n4;
+    out.emplace_back(s.symbols[i], q[0], q[1], q[2]);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void check_identical(const HopBarrierRecord& a, const HopBarrierRecord& b) {
+  CHECK(a.status == b.status);
+  CHECK(a.message == b.message);
+  CHECK(a.e_forward == b.e_forward);
+  CHECK(a.e_backward == b.e_backward);
+  CHECK(a.e_kra == b.e_kra);
+  CHECK(a.delta_e == b.delta_e);
+  CHECK(a.image_energies == b.image_energies);
+  CHECK(a.force_calls == b.force_calls);
+  CHECK(a.attempts == b.attempts);
+  CHECK(a.lattice_constant == b.lattice_constant);
+}
+
+HopRequest small_mixed_request() {
+  // r_env = 0.8 a fits a 2x2x2 cell (sites distinct within half the cell, 1 a).
+  return testing::vacancy_edge_request(0.8, 0.5, 7, "I");
+}
+
+}  // namespace
+
+TEST_CASE("hop cell: fill composition, Vegard lattice constant and the hop atoms, derived by hand") {
+  HopRequest r;
+  r.kind = HopKind::Vacancy;
+  r.midpoint = {0.25, 0.25, 0.0};   // vacancy X(1/2,0,0), mover X(0,1/2,0)
+  r.origin = {0.25, -0.25, 0.0};
+  r.target = {-0.25, 0.25, 0.0};
+  r.moving = "Br";
+  r.environment = {{-0.25, -0.25, 0.5}, {-0.25, -0.25, -0.5}, {0.25, 0.75, 0.0}, {0.75, 0.25, 0.0},
+                   {-0.75, -0.25, 0.0}};
+  r.environment_species = {"I", "I", "I", "Br", ""};
+  const HopCellRule rule;  // 3x3x3, I 6.20 A, Br 5.76 A
+  const HopEndpointsBuilt b = build_hop_cell(r, rule);
+  // 81 X sites: 2 hop sites, 5 environment sites (one vacant), 74 filled with
+  // the environment's X composition I:Br = 3:1 by the largest-deficit rule,
+  // whose sequence is I, Br (tie, alphabetical), I, I, ... with period 4:
+  // 18 periods + (I, Br) = 55 I + 19 Br.
+  const auto counts = count_symbols(b.initial);
+  CHECK(counts.at("Cs") == 27);
+  CHECK(counts.at("Pb") == 27);
+  CHECK(counts.at("I") == 3 + 55);
+  CHECK(counts.at("Br") == 1 + 19 + 1);  // environment, fill, the mover
+  CHECK(b.initial.size() == 27 + 27 + 79);
+  CHECK(b.a == doctest::Approx((58 * 6.20 + 21 * 5.76) / 79.0).epsilon(1e-14));
+  CHECK(b.initial.cell.isApprox(Cell::Identity() * 3 * b.a));
+  REQUIRE(b.moving_atom >= 0);
+  CHECK(b.initial.symbols[b.moving_atom] == "Br");
+  CHECK(b.pushed_atoms.empty());
+  // Only the mover differs between the end states, by origin - target.
+  const Matrix3N diff = b.final_state.positions - b.initial.positions;
+  CHECK(diff.row(b.moving_atom).isApprox(Eigen::RowVector3d(0.5, -0.5, 0.0) * b.a));
+  CHECK(diff.norm() == doctest::Approx(std::sqrt(0.5) * b.a));
+  // The environment site (3/4, 1/4, 0) from the midpoint holds Br, the vacant
+  // one (-3/4, -1/4, 0) nothing.
+  auto occupant = [&](const Eigen::Vector3d& rel) {
+    for (Eigen::Index i = 0; i < b.initial.positions.rows(); ++i) {
+      const Eigen::Vector3d d = minimum_image(
+          b.initial.positions.row(i).transpose() - (b.midpoint + rel * b.a), b.initial.cell);
+      if (d.norm() < 1e-9) return b.initial.symbols[i];
+    }
+    return std::string("(none)");
+  };
+  CHECK(occupant({0.75, 0.25, 0.0}) == "Br");
+  CHECK(occupant({-0.25, -0.25, 0.5}) == "I");
+  CHECK(occupant({-0.75, -0.25, 0.0}) == "(none)");
+  CHECK(occupant(r.origin) == "(none)");
+  CHECK(occupant(r.target) == "Br");
+  // Midpoint near the cell centre (3/2, 3/2, 3/2) a: shifted by (1, 1, 1) or (1, 1, 2).
+  CHECK((b.midpoint / b.a - Eigen::Vector3d(1.5, 1.5, 1.5)).cwiseAbs().maxCoeff() <= 0.5);
+}
+
+TEST_CASE("hop cell: an environment of one species equals the empty environment filled with the mover") {
+  HopRequest empty = testing::vacancy_edge_request(1.0, 1.0, 1);  // every X site Br
+  const HopEndpointsBuilt full = build_hop_cell(empty, HopCellRule{});
+  REQUIRE(empty.environment.size() == 25);  // 10 X + 15 3c sites within a
+  empty.environment.clear();
+  empty.environment_species.clear();
+  const HopEndpointsBuilt bare = build_hop_cell(empty, HopCellRule{});
+  CHECK(full.initial.symbols == bare.initial.symbols);
+  CHECK(full.initial.positions == bare.initial.positions);
+  CHECK(full.final_state.positions == bare.final_state.positions);
+  CHECK(full.a == 5.76);
+  CHECK(count_symbols(full.initial).at("Br") == 80);
+  CHECK(count_symbols(full.initial).count("I") == 0);
+}
+
+TEST_CASE("hop cell: impossible requests are refused with a message that says why") {
+  HopCellRule rule;
+  rule.repeats = 2;
+  HopRequest r = testing::vacancy_edge_request(0.0, 1.0, 1);
+  r.environment = {r.origin + Eigen::Vector3d(2, 0, 0)};  // the origin's periodic image in a 2x2x2 cell
+  r.environment_species = {"I"};
+  CHECK_THROWS_WITH_AS(build_hop_cell(r, rule),
+                       doctest::Contains("origin and environment[0] land on the same site of the 2x2x2"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(build_hop_cell(r, rule), doctest::Contains("r_env too large for the cell"),
+                       InputError);
+  rule.repeats = 3;
+  CHECK_NOTHROW(build_hop_cell(r, rule));
+
+  HopRequest off = testing::vacancy_edge_request(0.0, 1.0, 1);
+  off.environment = {{0.1, 0.0, 0.0}};
+  off.environment_species = {"I"};
+  CHECK_THROWS_WITH_AS(build_hop_cell(off, rule), doctest::Contains("environment[0]"), InputError);
+  off.environment = {{0.25, 0.25, 0.5}};  // absolute (1/2, 1/2, 1/2): the A site
+  CHECK_THROWS_WITH_AS(build_hop_cell(off, rule), doctest::Contains("an A (Cs) site"), InputError);
+
+  HopRequest cl = testing::vacancy_edge_request(0.0, 1.0, 1, "Cl");
+  CHECK_THROWS_WITH_AS(build_hop_cell(cl, rule),
+                       doctest::Contains("element 'Cl' has no lattice constant in the cell rule (known: Br, I)"),
+                       InputError);
+
+  HopRequest wrong = testing::interstitial_request(0.0, 1.0, 1);
+  wrong.kind = HopKind::Vacancy;
+  CHECK_THROWS_WITH_AS(build_hop_cell(wrong, rule),
+                       doctest::Contains("origin at (0, 0.5, 0.5)"), InputError);
+  CHECK_THROWS_WITH_AS(build_hop_cell(wrong, rule),
+                       doctest::Contains("a vacancy hop runs between two X sites"), InputError);
+
+  HopRequest species = testing::vacancy_edge_request(1.0, 1.0, 1);
+  species.environment_species.pop_back();
+  CHECK_THROWS_WITH_AS(build_hop_cell(species, rule), doctest::Contains("25 environment sites but 24"),
+                       InputError);
+}
+
+TEST_CASE("canonical form: symmetry images share it, and the cells built in their own orientation are images") {
+  for (const HopRequest& a : {testing::vacancy_edge_request(1.0, 0.5, 11), testing::interstitial_request(1.0, 0.4, 12)}) {
+    CAPTURE(to_string(a.kind));
+    const CanonicalHop ca = canonical_hop(a);
+    // A canonical request is its own canonical form.
+    const CanonicalHop cc = canonical_hop(ca.request);
+    CHECK(cc.rotation == Eigen::Matrix3i::Identity());
+    CHECK_FALSE(cc.reversed);
+    const HopEndpointsBuilt built_a = build_hop_cell(a, HopCellRule{});
+    int differing = 0;
+    for (int op : {0, 5, 13, 22, 31, 47}) {
+      for (bool reverse : {false, true}) {
+        CAPTURE(op);
+        CAPTURE(reverse);
+        const Eigen::Matrix3i rot = testing::signed_permutation(op);
+        const HopRequest b = testing::transformed(a, rot, Eigen::Vector3i(op % 3, -1, 2), reverse, op + 1);
+        const CanonicalHop cb = canonical_hop(b);
+        CHECK(cb.request.midpoint == ca.request.midpoint);
+        CHECK(cb.request.origin == ca.request.origin);
+        CHECK(cb.request.target == ca.request.target);
+        CHECK(cb.request.environment == ca.request.environment);
+        CHECK(cb.request.environment_species == ca.request.environment_species);
+        CHECK(cb.request.moving == ca.request.moving);
+        // Both cells, seen in the canonical frame, hold the same atoms at the same places.
+        const HopEndpointsBuilt built_b = build_hop_cell(b, HopCellRule{});
+        const Structure& ini_b = cb.reversed != ca.reversed ? built_b.final_state : built_b.initial;
+        CHECK(canonical_atoms(built_a, built_a.initial, ca.rotation) ==
+              canonical_atoms(built_b, ini_b, cb.rotation));
+        CHECK(built_a.a == built_b.a);
+        differing += b.environment != a.environment;
+      }
+    }
+    CHECK(differing > 0);  // the images were not trivially the same request
+  }
+  // A different environment has a different canonical form.
+  CHECK(canonical_hop(testing::vacancy_edge_request(1.0, 0.5, 11)).request.environment_species !=
+        canonical_hop(testing::vacancy_edge_request(1.0, 0.5, 99)).request.environment_species);
+}
+
+TEST_CASE("barrier record: a pure function of the request, and of the key in the canonical frame") {
+  const BuckinghamCoulomb pot(BuckinghamCoulombParameters::cspbx3_flama_initial());
+  HopBarrierSettings settings;
+  settings.cell.repeats = 2;
+  const HopRequest a = small_mixed_request();
+  const HopBarrierRecord r1 = compute_hop_barrier(pot, a, settings);
+  const HopBarrierRecord r2 = compute_hop_barrier(pot, a, settings);
+  REQUIRE(r1.usable());
+  check_identical(r1, r2);
+  CHECK(r1.e_kra == doctest::Approx(0.5 * (r1.e_forward + r1.e_backward)));
+  CHECK(r1.e_forward - r1.e_backward == doctest::Approx(r1.delta_e));
+  CHECK(std::abs(r1.delta_e) > 1e-3);  // an asymmetric environment: a real test of the reversal below
+  CHECK(r1.image_energies.front() == 0.0);
+  CHECK(r1.image_energies.back() == doctest::Approx(r1.delta_e));
+  CHECK(r1.attempts >= 1);
+  CHECK(r1.force_calls > 0);
+
+  // The reversed symmetry image: the same numbers with forward and backward swapped.
+  const HopRequest b = testing::transformed(a, testing::signed_permutation(29), Eigen::Vector3i(1, 0, -1), true, 3);
+  const HopBarrierRecord rb = compute_hop_barrier(pot, b, settings);
+  CHECK(rb.status == r1.status);
+  CHECK(rb.e_kra == r1.e_kra);
+  CHECK(rb.e_forward == r1.e_backward);
+  CHECK(rb.e_backward == r1.e_forward);
+  CHECK(rb.delta_e == -r1.delta_e);
+  CHECK(rb.force_calls == r1.force_calls);
+}
+
+TEST_CASE("barrier record: the empty environment in 3x3x3 CsPbBr3 is the plain V_Br hop of halide-kmc neb") {
+  const BuckinghamCoulomb pot(BuckinghamCoulombParameters::cspbx3_flama_initial());
+  const auto plain = testing::vacancy_hop(pot, "Br", 5.76, 3);
+  REQUIRE(plain.neb.converged);
+  for (bool canonical : {true, false}) {
+    CAPTURE(canonical);
+    HopBarrierSettings settings;
+    settings.canonical_frame = canonical;
+    const HopBarrierRecord r = compute_hop_barrier(pot, testing::vacancy_edge_request(0.0, 1.0, 1), settings);
+    REQUIRE(r.usable());
+    CHECK(r.lattice_constant == 5.76);
+    CHECK(std::abs(r.e_kra - plain.neb.e_kra) < 1e-3);
+    CHECK(std::abs(r.e_forward - r.e_backward) < 2e-3);  // symmetric environment
+    CHECK(std::abs(r.delta_e) < 2e-3);
+    CHECK(r.e_kra > 0.3);
+    CHECK(r.attempts == 1);
+    MESSAGE("3x3x3 V_Br, empty environment: E_KRA = ", r.e_kra, " eV (plain hop ", plain.neb.e_kra,
+            " eV), ", r.force_calls, " force calls, ", r.wall_seconds, " s");
+  }
+}
+
+TEST_CASE("barrier record: the 3c interstitial site is a saddle of the reference potential (BasinChange)") {
+  const BuckinghamCoulomb pot(BuckinghamCoulombParameters::cspbx3_flama_initial());
+  HopBarrierSettings settings;
+  const HopBarrierRecord r = compute_hop_barrier(pot, testing::interstitial_request(0.0, 1.0, 1), settings);
+  CHECK(r.status == HopBarrierStatus::BasinChange);
+  CHECK_FALSE(r.usable());
+  CHECK(r.message.find("not a minimum") != std::string::npos);
+  MESSAGE("Br_i at 3c, 3x3x3 CsPbBr3: ", r.message);
+  // Without the probe the symmetric 3c end states pass and the NEB path
+  // runs through the lower split-interstitial minimum: still not usable.
+  settings.probe_displacement = 0.0;
+  settings.max_attempts = 1;
+  const HopBarrierRecord unprobed =
+      compute_hop_barrier(pot, testing::interstitial_request(0.0, 1.0, 1), settings);
+  CHECK(unprobed.status == HopBarrierStatus::BelowEndpoint);
+  CHECK(unprobed.message.find("intermediate image") != std::string::npos);
+}
+
+TEST_CASE("settings: describe() names every field that changes the result; bad values are refused") {
+  HopBarrierSettings s;
+  const std::string base = s.describe();
+  CHECK(base.find("repeats=3") != std::string::npos);
+  CHECK(base.find("lattice_constant[Br=5.76,I=6.2]") != std::string::npos);
+  auto changed = [&](auto mutate) {
+    HopBarrierSettings t;
+    mutate(t);
+    return t.describe() != base;
+  };
+  CHECK(changed([](auto& t) { t.cell.repeats = 4; }));
+  CHECK(changed([](auto& t) { t.cell.lattice_constant["I"] = 6.3; }));
+  CHECK(changed([](auto& t) { t.cell.a_site = "Rb"; }));
+  CHECK(changed([](auto& t) { t.neb.fmax = 0.03; }));
+  CHECK(changed([](auto& t) { t.neb.n_images = 7; }));
+  CHECK(changed([](auto& t) { t.neb.interpolation = Interpolation::Linear; }));
+  CHECK(changed([](auto& t) { t.neb.spring = 0.2; }));
+  CHECK(changed([](auto& t) { t.neb.climb = false; }));
+  CHECK(changed([](auto& t) { t.neb.fire.max_step = 0.1; }));
+  CHECK(changed([](auto& t) { t.relax.fmax = 0.02; }));
+  CHECK(changed([](auto& t) { t.basin_tolerance = 0.3; }));
+  CHECK(changed([](auto& t) { t.probe_displacement = 0.1; }));
+  CHECK(changed([](auto& t) { t.probe_drop = 0.02; }));
+  CHECK(changed([](auto& t) { t.canonical_frame = false; }));
+  CHECK(changed([](auto& t) { t.max_attempts = 1; }));
+  HopBarrierSettings bad;
+  bad.basin_tolerance = 0.0;
+  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("basin_tolerance = 0"), InputError);
+  bad = HopBarrierSettings{};
+  bad.cell.lattice_constant["Br"] = -1;
+  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("lattice_constant[Br] = -1"), InputError);
+}
