@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -44,9 +45,28 @@ inline bool is_x_site(const Eigen::Vector3d& absolute) {
   return odd == 1;
 }
 
+// Species of the X site at absolute position p (fractions of a): Br with
+// probability x_br, else I, from a hash of (seed, p), so a site keeps its
+// species whatever r_env lists it.
+inline std::string hashed_halide(const Eigen::Vector3d& p, double x_br, unsigned seed) {
+  std::uint64_t h = seed;
+  for (int d = 0; d < 3; ++d) h = h * 1000003u + static_cast<std::uint64_t>(std::llround(4 * p[d]) + 1000);
+  std::mt19937_64 rng(h);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng) < x_br ? "Br" : "I";
+}
+
+inline void fill_environment(HopRequest& r, double r_env, double x_br, unsigned seed) {
+  r.environment = mobile_sites_within(r.midpoint, r_env, {r.origin, r.target});
+  r.environment_species.clear();
+  for (const auto& e : r.environment) {
+    const Eigen::Vector3d p = r.midpoint + e;
+    r.environment_species.push_back(is_x_site(p) ? hashed_halide(p, x_br, seed) : "");
+  }
+}
+
 // The vacancy edge hop X(½,0,0) <- X(0,½,0) of `halide-kmc neb` (vacancy at
-// origin, the mover from target), environment within r_env: X sites random
-// I/Br with probability x_br of Br (std::mt19937_64(seed)), 3c sites empty.
+// origin, the mover from target), environment within r_env: X sites I/Br
+// (hashed_halide), 3c sites empty.
 inline HopRequest vacancy_edge_request(double r_env, double x_br, unsigned seed,
                                        const std::string& moving = "Br") {
   HopRequest r;
@@ -55,14 +75,7 @@ inline HopRequest vacancy_edge_request(double r_env, double x_br, unsigned seed,
   r.origin = Eigen::Vector3d(0.25, -0.25, 0.0);
   r.target = Eigen::Vector3d(-0.25, 0.25, 0.0);
   r.moving = moving;
-  r.environment = mobile_sites_within(r.midpoint, r_env, {r.origin, r.target});
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  for (const auto& e : r.environment) {
-    const bool x = is_x_site(r.midpoint + e);
-    const double v = u(rng);
-    r.environment_species.push_back(x ? (v < x_br ? "Br" : "I") : "");
-  }
+  fill_environment(r, r_env, x_br, seed);
   return r;
 }
 
@@ -75,14 +88,7 @@ inline HopRequest interstitial_request(double r_env, double x_br, unsigned seed,
   r.origin = Eigen::Vector3d(-0.25, 0.25, 0.0);
   r.target = Eigen::Vector3d(0.25, -0.25, 0.0);
   r.moving = moving;
-  r.environment = mobile_sites_within(r.midpoint, r_env, {r.origin, r.target});
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  for (const auto& e : r.environment) {
-    const bool x = is_x_site(r.midpoint + e);
-    const double v = u(rng);
-    r.environment_species.push_back(x ? (v < x_br ? "Br" : "I") : "");
-  }
+  fill_environment(r, r_env, x_br, seed);
   return r;
 }
 

@@ -56,9 +56,17 @@ void check_identical(const HopBarrierRecord& a, const HopBarrierRecord& b) {
   CHECK(a.lattice_constant == b.lattice_constant);
 }
 
-HopRequest small_mixed_request() {
-  // r_env = 0.8 a fits a 2x2x2 cell (sites distinct within half the cell, 1 a).
-  return testing::vacancy_edge_request(0.8, 0.5, 7, "I");
+// A mixed environment within r_env = 0.8 a (fits a 2x2x2 cell: sites stay
+// distinct within half the cell, 1 a) with no symmetry that reverses the hop,
+// and its reversed symmetry image.
+std::pair<HopRequest, HopRequest> asymmetric_pair() {
+  for (unsigned seed = 1; seed < 100; ++seed) {
+    const HopRequest a = testing::vacancy_edge_request(0.8, 0.5, seed, "I");
+    const HopRequest b =
+        testing::transformed(a, testing::signed_permutation(29), Eigen::Vector3i(1, 0, -1), true, 3);
+    if (canonical_hop(a).reversed != canonical_hop(b).reversed) return {a, b};
+  }
+  throw std::logic_error("no asymmetric environment found");
 }
 
 }  // namespace
@@ -210,7 +218,7 @@ TEST_CASE("barrier record: a pure function of the request, and of the key in the
   const BuckinghamCoulomb pot(BuckinghamCoulombParameters::cspbx3_flama_initial());
   HopBarrierSettings settings;
   settings.cell.repeats = 2;
-  const HopRequest a = small_mixed_request();
+  const auto [a, b] = asymmetric_pair();
   const HopBarrierRecord r1 = compute_hop_barrier(pot, a, settings);
   const HopBarrierRecord r2 = compute_hop_barrier(pot, a, settings);
   REQUIRE(r1.usable());
@@ -224,7 +232,6 @@ TEST_CASE("barrier record: a pure function of the request, and of the key in the
   CHECK(r1.force_calls > 0);
 
   // The reversed symmetry image: the same numbers with forward and backward swapped.
-  const HopRequest b = testing::transformed(a, testing::signed_permutation(29), Eigen::Vector3i(1, 0, -1), true, 3);
   const HopBarrierRecord rb = compute_hop_barrier(pot, b, settings);
   CHECK(rb.status == r1.status);
   CHECK(rb.e_kra == r1.e_kra);
