@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
-  libeigen3-dev libtbb-dev libboost-graph-dev libcli11-dev libhdf5-dev
+  libeigen3-dev libtbb-dev libboost-graph-dev libcli11-dev libhdf5-dev libssl-dev
   libtorch-dev doctest-dev libtomlplusplus-dev libfmt-dev librandom123-dev
   nlohmann-json3-dev
   python3-numpy python3-torch python3-ase python3-h5py python3-matplotlib

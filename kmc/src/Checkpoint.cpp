@@ -15,7 +15,7 @@
 #include <map>
 #include <sstream>
 
-#include "Hdf5Util.hpp"
+#include "hkmc/common/Hdf5Util.hpp"
 
 namespace hkmc::kmc {
 namespace {
@@ -459,6 +459,17 @@ std::string run_fingerprint(const RunSpec& s) {
   line("barriers.model.e0", num(b.model_e0_ev));
   for (const auto& [k, v] : b.model_slopes_ev) line("barriers.model.slopes." + k, num(v));
   if (!b.table_file.empty()) line("barriers.table (content)", file_digest(b.table_file));
+  if (b.provider == "neb") {
+    const auto& n = b.neb;
+    line("barriers.neb.potential", n.potential);
+    if (n.potential != "buckingham_coulomb") line("barriers.neb.potential (content)", file_digest(n.potential));
+    std::string constants;
+    for (const auto& [name, a] : n.lattice_constants) constants += " " + name + "=" + num(a);
+    line("barriers.neb.settings",
+         fmt::format("images {} spring {} fmax {} relax_fmax {} max_steps {} cell {} lattice_constants{}",
+                     n.images, num(n.spring_ev_per_a2), num(n.fmax_ev_per_a), num(n.relax_fmax_ev_per_a),
+                     n.max_steps, n.cell_repeats, constants));
+  }
   if (!s.energy.hamiltonian_file.empty()) line("energy.hamiltonian (content)", file_digest(s.energy.hamiltonian_file));
   const auto& k = s.kmc;
   line("kmc.temperature", num(k.temperature_k));

@@ -11,7 +11,7 @@
 
 #include "hkmc/common/Error.hpp"
 #include "hkmc/common/Units.hpp"
-#include "Hdf5Util.hpp"
+#include "hkmc/common/Hdf5Util.hpp"
 
 namespace hkmc::kmc {
 namespace {
@@ -235,6 +235,18 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
       attribute(g.id(), "simulated_time_s", stats.simulated_time_s);
       attribute<std::int64_t>(g.id(), "clamped_events", stats.clamped_events);
       estimate_attributes(g.id(), "charge_D_cm2_s", stats.charge_d_cm2_s);
+      const auto cache = simulation.model().provider().statistics();
+      if (cache.on_demand) {
+        auto cg = group(g.id(), "barrier_cache");
+        attribute<std::int64_t>(cg.id(), "entries", cache.entries);
+        attribute<std::int64_t>(cg.id(), "loaded", cache.loaded);
+        attribute<std::int64_t>(cg.id(), "hits", cache.hits);
+        attribute<std::int64_t>(cg.id(), "misses", cache.misses);
+        attribute<std::int64_t>(cg.id(), "nebs", cache.computed);
+        attribute<std::int64_t>(cg.id(), "failed", cache.failed);
+        attribute(cg.id(), "neb_seconds", cache.compute_seconds);
+        string_attribute(cg.id(), "file", cache.cache_file);
+      }
       estimate_attributes(g.id(), "haven_ratio", stats.haven_ratio);
       auto sg = group(g.id(), "species");
       for (const auto& s : stats.species) {
@@ -282,6 +294,18 @@ std::string summary_json(const Simulation& simulation, const RunStatistics& stat
   j["events_per_second"] = info.wall_s > 0 ? stats.events / info.wall_s : 0.0;
   j["clamped_events"] = stats.clamped_events;
   j["stalled_replicas"] = stats.stalled_replicas;
+  if (const auto cache = simulation.model().provider().statistics(); cache.on_demand) {
+    const double lookups = static_cast<double>(cache.hits + cache.misses);
+    j["barrier_cache"] = {{"file", cache.cache_file},
+                          {"entries", cache.entries},
+                          {"loaded", cache.loaded},
+                          {"hits", cache.hits},
+                          {"misses", cache.misses},
+                          {"hit_rate", lookups > 0 ? cache.hits / lookups : 1.0},
+                          {"nebs", cache.computed},
+                          {"failed", cache.failed},
+                          {"neb_seconds", cache.compute_seconds}};
+  }
   json species = json::object();
   for (const auto& s : stats.species) {
     species[s.name] = {{"ions", s.ions},

@@ -158,6 +158,19 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
   ps.model_e0_ev = s.barriers.model_e0_ev;
   ps.model_slopes_ev = s.barriers.model_slopes_ev;
   ps.table_file = s.barriers.table_file;
+  const NebSpec& neb = s.barriers.neb;
+  ps.neb.potential = neb.potential;
+  ps.neb.cache_file = neb.cache_file;
+  ps.neb.compute_missing = neb.compute_missing;
+  ps.neb.images = neb.images;
+  ps.neb.spring_ev_per_a2 = neb.spring_ev_per_a2;
+  ps.neb.fmax_ev_per_a = neb.fmax_ev_per_a;
+  ps.neb.relax_fmax_ev_per_a = neb.relax_fmax_ev_per_a;
+  ps.neb.max_steps = neb.max_steps;
+  ps.neb.cell_repeats = neb.cell_repeats;
+  ps.neb.lattice_constants = neb.lattice_constants;
+  ps.neb.save_every_s = neb.save_every_s;
+  ps.neb.threads = neb.threads;
   auto provider = barriers::make_provider(ps, species);
   const double r_env = provider->needs().environment
                            ? (s.barriers.r_env_angstrom > 0 ? s.barriers.r_env_angstrom : default_r_env(s))
@@ -409,6 +422,7 @@ RunOutcome Simulation::run(const std::function<void(double)>& progress, const Ru
     }
     write_checkpoint(hooks.checkpoint_path, checkpoint_of(std::move(states), hooks.command_line, false));
     ++outcome.checkpoints;
+    m_model->provider().save();  // barriers computed so far (NEB cache): a restart finds them
   };
 
   auto last_checkpoint = std::chrono::steady_clock::now();
@@ -440,6 +454,12 @@ RunOutcome Simulation::run(const std::function<void(double)>& progress, const Ru
     }
   }
   worker.join();
+  // Barriers computed on the fly (the NEB cache) are kept whatever happens next.
+  try {
+    m_model->provider().save();
+  } catch (const std::exception& e) {
+    outcome.cache_error = e.what();
+  }
   if (failure) std::rethrow_exception(failure);
 
   bool all_finished = true;

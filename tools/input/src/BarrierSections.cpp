@@ -14,11 +14,11 @@ namespace hkmc::input::detail {
 
 namespace {
 
-const std::vector<std::string> kProviders = {"constant", "model", "table"};
+const std::vector<std::string> kProviders = {"constant", "model", "table", "neb"};
 // Keys that only one provider reads; given with another provider they would be
 // silently ignored, so they are errors instead.
 const std::vector<std::pair<std::string, std::string>> kProviderKeys = {
-    {"E_kra", "constant"}, {"E0", "model"}, {"slope", "model"}, {"file", "table"}};
+    {"E_kra", "constant"}, {"E0", "model"}, {"slope", "model"}, {"file", "table"}, {"neb", "neb"}};
 
 bool non_negative(double x) { return x >= 0; }
 
@@ -60,6 +60,60 @@ void read_e_kra(SectionContext& ctx, const Field& f) {
     }
     if (v) barriers.e_kra_overrides[key] = *v;
   }
+}
+
+// [barriers.neb]: the potential, the cache file and the NEB settings.
+void read_neb(SectionContext& ctx, const Field& field) {
+  auto& neb = ctx.spec.barriers.neb;
+  if (!field) return;
+  auto t = field.table({"potential", "cache", "compute_missing", "images", "spring", "fmax", "relax_fmax",
+                        "max_steps", "cell", "lattice_constants", "save_every", "threads"});
+  if (!t) return;
+  t->report_unknown_keys();
+  auto positive = [](double x) { return x > 0; };
+  if (const Field f = t->field("potential")) {
+    if (auto name = f.string()) {
+      if (*name == "buckingham_coulomb") neb.potential = *name;
+      else if (auto path = readable_file(f, ctx.base_dir, "\"buckingham_coulomb\" or a TorchScript potential file"))
+        neb.potential = *path;
+    }
+  }
+  if (const Field f = t->field("cache")) {
+    if (auto name = f.string()) {
+      namespace fs = std::filesystem;
+      fs::path path(*name);
+      if (path.is_relative()) path = fs::path(ctx.base_dir) / path;
+      path = path.lexically_normal();
+      std::error_code ec;
+      if (name->empty()) f.fail("must name an HDF5 file (it is created if missing)");
+      else if (fs::is_directory(path, ec)) f.fail("must name a file, not a directory: " + path.string());
+      else if (!fs::is_directory(path.parent_path().empty() ? fs::path(".") : path.parent_path(), ec))
+        f.fail("its directory does not exist: " + path.parent_path().string());
+      else neb.cache_file = path.string();
+    }
+  }
+  if (auto b = t->field("compute_missing").boolean()) neb.compute_missing = *b;
+  if (auto n = t->field("images").integer(1, 50, "must be an integer from 1 to 50")) neb.images = static_cast<int>(*n);
+  if (auto x = t->field("spring").number(positive, "must be > 0 eV/Å²")) neb.spring_ev_per_a2 = *x;
+  if (auto x = t->field("fmax").number(positive, "must be > 0 eV/Å")) neb.fmax_ev_per_a = *x;
+  if (auto x = t->field("relax_fmax").number(positive, "must be > 0 eV/Å")) neb.relax_fmax_ev_per_a = *x;
+  if (auto n = t->field("max_steps").integer(1, 1000000, "must be an integer from 1 to 1000000"))
+    neb.max_steps = static_cast<int>(*n);
+  if (auto n = t->field("cell").integer(2, 8, "must be an integer from 2 to 8 (unit cells per edge)"))
+    neb.cell_repeats = static_cast<int>(*n);
+  if (const Field f = t->field("lattice_constants")) {
+    if (auto table = f.table({})) {
+      for (const auto& species : table->keys()) {
+        const Field s = table->field(species);
+        auto v = s.number(positive, "must be > 0 Å");
+        if (check_known_species(ctx, s, species, true) && v) neb.lattice_constants[species] = *v;
+      }
+    }
+  }
+  if (auto x = t->field("save_every").number([](double v) { return v >= 0; }, "must be >= 0 s"))
+    neb.save_every_s = *x;
+  if (auto n = t->field("threads").integer(0, 4096, "must be an integer >= 0 (0 = all cores)"))
+    neb.threads = static_cast<int>(*n);
 }
 
 void read_table_file(SectionContext& ctx, const Field& f) {
@@ -214,6 +268,8 @@ void read_barriers(SectionContext& ctx, const std::optional<TableReader>& table)
   } else if (*provider == "table") {
     t.require("file", "the barrier table (CSV), relative to the input file's directory");
     if (const Field f = t.field("file")) read_table_file(ctx, f);
+  } else if (*provider == "neb") {
+    read_neb(ctx, t.field("neb"));
   }
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// Small RAII and write helpers over the HDF5 C API, private to hkmc_kmc
-// (RunOutput and Checkpoint).
+// Small RAII, write and read helpers over the HDF5 C API (run outputs,
+// checkpoints, the barrier cache). Include only where hdf5 is linked.
 #include <fcntl.h>
 #include <hdf5.h>
 #include <unistd.h>
@@ -16,7 +16,7 @@
 
 #include "hkmc/common/Error.hpp"
 
-namespace hkmc::kmc::hdf5 {
+namespace hkmc::hdf5 {
 
 // Minimal RAII over HDF5 identifiers.
 class Handle {
@@ -162,4 +162,4 @@ inline void write_file_durably(const std::string& path, const std::vector<std::u
   }
 }
 
-}  // namespace hkmc::kmc::hdf5
+}  // namespace hkmc::hdf5

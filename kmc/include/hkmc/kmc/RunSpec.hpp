@@ -64,8 +64,25 @@ struct MechanismSpec {
   int shell = 1;                    // neighbour shell of the target sites (1 = nearest)
 };
 
+// [barriers.neb]: NEB barriers computed on the fly and cached
+// (docs/input/barriers.md; mapped onto barriers::NebProviderSettings).
+struct NebSpec {
+  std::string potential = "buckingham_coulomb";  // or a TorchScript file (absolute, resolved)
+  std::string cache_file;                // HDF5 (absolute, resolved); empty: not persisted
+  bool compute_missing = true;           // false: a barrier missing from the cache is an error
+  int images = 5;
+  double spring_ev_per_a2 = 0.1;
+  double fmax_ev_per_a = 0.05;
+  double relax_fmax_ev_per_a = 0.01;
+  int max_steps = 1000;
+  int cell_repeats = 3;
+  std::map<std::string, double> lattice_constants;  // Å per pure halide; empty: built-in defaults
+  double save_every_s = 60.0;
+  int threads = 0;                       // parallel NEBs; 0 = all cores
+};
+
 struct BarrierSpec {
-  std::string provider = "constant";     // constant | model | table
+  std::string provider = "constant";     // constant | model | table | neb
   double attempt_frequency_hz = 1e13;    // ν (Hz)
   double e_kra_ev = 0.25;                // constant: default E_KRA (eV)
   std::map<std::string, double> e_kra_overrides;  // "mechanism" or "mechanism/path" -> eV
@@ -74,6 +91,7 @@ struct BarrierSpec {
   double model_e0_ev = 0.25;
   std::map<std::string, double> model_slopes_ev;
   std::string table_file;                // table: CSV path (absolute, resolved)
+  NebSpec neb;                           // neb: [barriers.neb]
 };
 
 // The lattice Hamiltonian that gives ΔE of hops (docs/hamiltonian.md).

@@ -35,6 +35,7 @@ struct RunOutcome {
   bool interrupted = false;              // stopped before every replica finished
   int checkpoints = 0;                   // checkpoint files written
   std::string checkpoint_error;          // why the last checkpoint failed (the run itself went on)
+  std::string cache_error;               // why the barrier cache could not be saved at the end
 };
 
 // Bytes a run's per-site arrays need, and the memory the machine has.

@@ -1,0 +1,254 @@
+// The `neb` barrier provider and its cache, with the KMC engine. Most cases
+// use a stand-in barrier function (a pure function of the key, like an NEB)
+// so that thousands of keys cost nothing; one case runs real CI-NEBs with
+// the C++ reference potential.
+#include <doctest/doctest.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "../kmc/SpecHelpers.hpp"
+#include "hkmc/common/Error.hpp"
+#include "hkmc/kmc/Simulation.hpp"
+#include "hkmc/neb/NebProvider.hpp"
+
+using namespace hkmc;
+
+namespace {
+
+std::atomic<int> g_function_calls{0};
+std::string g_function_label = "stand-in A";
+// The stand-in barrier: 0.30 eV + 0.02 eV per Br in the environment; keys
+// with more than `g_fail_above` Br are "NEBs that did not converge".
+int g_fail_above = 1000;
+
+neb::HopBarrierRecord stand_in(const neb::HopRequest& request) {
+  ++g_function_calls;
+  int n_br = 0;
+  for (const auto& s : request.environment_species) n_br += s == "Br";
+  neb::HopBarrierRecord r;
+  r.e_kra = r.e_forward = r.e_backward = 0.30 + 0.02 * n_br;
+  r.attempts = 1;
+  r.status = n_br > g_fail_above ? neb::HopBarrierStatus::NotConverged : neb::HopBarrierStatus::Ok;
+  if (!r.usable()) r.message = "stand-in failure";
+  return r;
+}
+
+struct RegisterProviders {
+  RegisterProviders() {
+    barriers::register_provider("test_neb", [](const barriers::ProviderSettings& s, const lattice::SpeciesTable& sp) {
+      return std::make_unique<neb::NebBarrierProvider>(s.neb, sp, stand_in, g_function_label);
+    });
+    neb::register_neb_provider();
+  }
+};
+const RegisterProviders g_register;
+
+kmc::RunSpec mixed_spec(const std::string& provider, std::int64_t steps, int replicas) {
+  auto s = test::perovskite_spec(6.0, 5, {{"Br", 0.5}, {"I", 0.5}}, 3, steps);
+  s.barriers.provider = provider;
+  s.barriers.model_e0_ev = 0.30;
+  s.barriers.model_slopes_ev = {{"Br", 0.02}};
+  s.kmc.replicas = replicas;
+  return s;
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()) + ".h5")).string();
+}
+
+const neb::NebBarrierProvider& neb_provider(const kmc::Simulation& sim) {
+  return dynamic_cast<const neb::NebBarrierProvider&>(sim.model().provider());
+}
+
+}  // namespace
+
+TEST_CASE("on-demand barriers give the trajectory of the same function tabulated (model provider)") {
+  // Independent reference: the `model` provider evaluates E = 0.30 + 0.02 n_Br
+  // directly on every hop; the neb provider gets it from cached keys filled
+  // by gathered prepare() calls. Bitwise-equal trajectories show that the
+  // gathering, the canonical keys and the cache change nothing.
+  g_function_calls = 0;
+  kmc::Simulation direct(mixed_spec("model", 3000, 2));
+  kmc::Simulation cached(mixed_spec("test_neb", 3000, 2));
+  const auto a = direct.run();
+  const auto b = cached.run();
+  REQUIRE(a.size() == 2);
+  REQUIRE(b.size() == 2);
+  for (int r = 0; r < 2; ++r) {
+    CHECK(a[r].events == 3000);
+    CHECK(b[r].events == a[r].events);
+    CHECK(b[r].time_s == a[r].time_s);
+    CHECK(b[r].final_occupancy == a[r].final_occupancy);
+  }
+  const auto stats = cached.model().provider().statistics();
+  CHECK(stats.on_demand);
+  CHECK(stats.computed == g_function_calls.load());  // each key computed once
+  CHECK(stats.computed == stats.entries);
+  CHECK(stats.computed > 20);                          // the run met many environments
+  CHECK(stats.hits > 10 * stats.computed);             // and reused them
+  CHECK(stats.failed == 0);
+}
+
+TEST_CASE("the same trajectory on one thread and on two") {
+  auto run = [](int threads) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+    kmc::Simulation sim(mixed_spec("test_neb", 1500, 3));
+    return sim.run();
+  };
+  const auto one = run(1);
+  const auto two = run(2);
+  for (int r = 0; r < 3; ++r) {
+    CHECK(one[r].time_s == two[r].time_s);
+    CHECK(one[r].final_occupancy == two[r].final_occupancy);
+  }
+}
+
+TEST_CASE("concurrent prepare() computes each key exactly once") {
+  kmc::Simulation sim(mixed_spec("test_neb", 1, 1));
+  const auto& provider = neb_provider(sim);
+  const auto& catalog = sim.model().catalog();
+  const auto& cell = sim.model().supercell();
+  // Keys of many random environments.
+  std::mt19937_64 rng(5);
+  std::vector<lattice::EnvironmentKey> keys;
+  std::vector<lattice::Occupant> occupancy(cell.num_sites());
+  for (int trial = 0; trial < 40; ++trial) {
+    for (auto& o : occupancy) o = static_cast<lattice::Occupant>(1 + rng() % 2);
+    const int site = static_cast<int>(rng() % cell.num_sites());
+    for (const auto& slot : catalog.slots(cell.mobile_of(site)))
+      keys.push_back(catalog.key(slot, site, occupancy, 1));
+  }
+  std::vector<lattice::EnvironmentKey> distinct;
+  for (const auto& k : keys)
+    if (std::find(distinct.begin(), distinct.end(), k) == distinct.end()) distinct.push_back(k);
+  std::int64_t already = 0;
+  for (const auto& k : distinct) already += provider.contains(k);
+  const int before = g_function_calls;
+  // Eight overlapping requests at once, each for every key.
+  tbb::parallel_for(0, 8, [&](int) { provider.prepare(keys); });
+  CHECK(g_function_calls - before == static_cast<int>(distinct.size()) - already);
+  for (const auto& k : distinct) CHECK(provider.contains(k));
+  CHECK(distinct.size() > 100);
+}
+
+TEST_CASE("the cache persists: a second run loads every barrier, computes none and repeats the trajectory") {
+  const std::string path = temp_path("hkmc_cache_roundtrip");
+  std::filesystem::remove(path);
+  auto spec = mixed_spec("test_neb", 2000, 1);
+  spec.barriers.neb.cache_file = path;
+  std::vector<kmc::ReplicaResult> first;
+  std::int64_t entries = 0;
+  {
+    kmc::Simulation sim(spec);
+    first = sim.run();
+    entries = sim.model().provider().statistics().entries;
+  }
+  REQUIRE(std::filesystem::exists(path));
+  const auto file = neb::read_cache_file(path);
+  CHECK(static_cast<std::int64_t>(file.records.size()) == entries);
+  CHECK(file.provenance.potential == "custom function: stand-in A");
+
+  kmc::Simulation again(spec);
+  const auto second = again.run();
+  const auto stats = again.model().provider().statistics();
+  CHECK(stats.loaded == entries);
+  CHECK(stats.computed == 0);
+  CHECK(stats.misses == 0);
+  CHECK(second[0].time_s == first[0].time_s);
+  CHECK(second[0].final_occupancy == first[0].final_occupancy);
+
+  SUBCASE("records another run cannot address survive its saves") {
+    auto f = neb::read_cache_file(path);
+    neb::CacheRecord foreign = f.records.front();
+    foreign.hop_class = "vacancy|B'|d=0.3536|n=99";  // not a class of this lattice
+    f.records.push_back(foreign);
+    neb::write_cache_file(path, f);
+    {
+      kmc::Simulation sim(spec);
+      (void)sim.run();
+    }
+    const auto after = neb::read_cache_file(path);
+    CHECK(std::any_of(after.records.begin(), after.records.end(),
+                      [&](const neb::CacheRecord& r) { return r.hop_class == foreign.hop_class; }));
+  }
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a cache made differently is refused, naming the difference") {
+  const std::string path = temp_path("hkmc_cache_provenance");
+  std::filesystem::remove(path);
+  auto spec = mixed_spec("test_neb", 200, 1);
+  spec.barriers.neb.cache_file = path;
+  { kmc::Simulation sim(spec); (void)sim.run(); }
+  REQUIRE(std::filesystem::exists(path));
+
+  SUBCASE("another potential") {
+    g_function_label = "stand-in B";
+    try {
+      kmc::Simulation sim(spec);
+      FAIL("a cache from another potential was accepted");
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      CHECK(what.find("computed differently") != std::string::npos);
+      CHECK(what.find("potential: 'custom function: stand-in A' vs 'custom function: stand-in B'") != std::string::npos);
+    }
+    g_function_label = "stand-in A";
+  }
+  SUBCASE("other NEB settings") {
+    spec.barriers.neb.fmax_ev_per_a = 0.03;
+    CHECK_THROWS_WITH_AS(kmc::Simulation{spec}, doctest::Contains("settings:"), InputError);
+  }
+  SUBCASE("another r_env") {
+    spec.barriers.r_env_angstrom = 7.5;
+    CHECK_THROWS_WITH_AS(kmc::Simulation{spec}, doctest::Contains("r_env/a = 1.2500"), InputError);
+  }
+  SUBCASE("a damaged file") {
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+    CHECK_THROWS_WITH_AS(kmc::Simulation{spec}, doctest::Contains(path.c_str()), RuntimeError);
+  }
+  SUBCASE("not a cache") {
+    std::ofstream(path) << "text";
+    CHECK_THROWS_WITH_AS(kmc::Simulation{spec}, doctest::Contains("not an HDF5 file"), RuntimeError);
+  }
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("an unusable barrier stops the run with the environment and the reason; it is never used") {
+  g_fail_above = 4;
+  kmc::Simulation sim(mixed_spec("test_neb", 500, 1));
+  CHECK_THROWS_WITH_AS(sim.run(), doctest::Contains("not usable: not_converged"), RuntimeError);
+  g_fail_above = 1000;
+}
+
+TEST_CASE("compute_missing = false refuses a barrier the cache lacks") {
+  auto spec = mixed_spec("test_neb", 10, 1);
+  spec.barriers.neb.compute_missing = false;
+  CHECK_THROWS_WITH_AS(kmc::Simulation(spec).run(), doctest::Contains("compute_missing = false"), RuntimeError);
+}
+
+TEST_CASE("real CI-NEB barriers: CsPbBr3 vacancy hop with the C++ reference potential") {
+  // One environment (all Br): the engine asks for one key, the provider runs
+  // one NEB in a 3x3x3 cell. Independent value: the `halide-kmc neb` path of
+  // docs/neb.md gives 0.441 eV for this hop (3x3x3 V_Br, same potential).
+  auto spec = test::perovskite_spec(5.76, 4, {{"Br", 1.0}}, 1, 200);
+  spec.barriers.provider = "neb";
+  spec.barriers.neb.potential = "buckingham_coulomb";
+  kmc::Simulation sim(spec);
+  const auto results = sim.run();
+  const auto stats = sim.model().provider().statistics();
+  CHECK(stats.computed == 1);
+  CHECK(stats.failed == 0);
+  CHECK(results[0].events == 200);
+  const auto& p = neb_provider(sim);
+  const auto key = sim.model().catalog().key(sim.model().catalog().slots(0)[0], 0,
+                                             std::vector<lattice::Occupant>(sim.model().supercell().num_sites(), 2), 2);
+  const auto& record = p.record(key);
+  CHECK(record.usable());
+  CHECK(record.e_kra == doctest::Approx(0.441).epsilon(0.01 / 0.441));
+  CHECK(record.e_forward == doctest::Approx(record.e_backward).epsilon(1e-3));  // symmetric environment
+}
