@@ -26,6 +26,10 @@
 #include "NebCommand.hpp"
 #endif
 #include "SweepCommand.hpp"
+#ifdef HKMC_HAVE_NEB_PROVIDER
+#include "BarriersCommand.hpp"
+#include "hkmc/neb/NebProvider.hpp"
+#endif
 
 namespace {
 
@@ -126,6 +130,14 @@ void print_summary(const kmc::Simulation& sim, const kmc::RunStatistics& stats, 
                              stats.clamped_events);
   if (stats.stalled_replicas > 0)
     std::cout << fmt::format("note       {} replica(s) stalled: no hop was possible\n", stats.stalled_replicas);
+  if (const auto cache = sim.model().provider().statistics(); cache.on_demand) {
+    const double lookups = static_cast<double>(cache.hits + cache.misses);
+    std::cout << fmt::format("barriers   {} in the cache ({} loaded), hit rate {:.6f} over {} lookups, "
+                             "{} NEBs in {:.1f} s{}\n",
+                             cache.entries, cache.loaded, lookups > 0 ? cache.hits / lookups : 1.0,
+                             cache.hits + cache.misses, cache.computed, cache.compute_seconds,
+                             cache.cache_file.empty() ? "" : ", saved to " + cache.cache_file);
+  }
 }
 
 // Set by SIGINT/SIGTERM; the run polls it, checkpoints and closes its files.
@@ -192,6 +204,8 @@ int run_command(const CommonOptions& opts, bool force, int threads, bool quiet, 
   progress.finish();
   if (!outcome.checkpoint_error.empty())  // said now: writing the outputs below may fail for the same reason
     std::cerr << "halide-kmc: warning: " << outcome.checkpoint_error << "\n";
+  if (!outcome.cache_error.empty())
+    std::cerr << "halide-kmc: warning: the barrier cache was not saved: " << outcome.cache_error << "\n";
   const double wall = progress.seconds();
   const auto& results = outcome.results;
   const auto stats = kmc::summarize(results, sim.model().species());
@@ -258,6 +272,10 @@ int main(int argc, char** argv) {
   CLI::App* neb = hkmc::cli::add_neb_command(app);
 #endif
   const auto sweep_commands = hkmc::cli::add_sweep_commands(app);
+#ifdef HKMC_HAVE_NEB_PROVIDER
+  hkmc::neb::register_neb_provider();  // [barriers] provider = "neb" in every command
+  const auto barriers_commands = hkmc::cli::add_barriers_commands(app);
+#endif
 
   // A full disk quota (ulimit -f) must give an error, not kill the program.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -277,6 +295,9 @@ int main(int argc, char** argv) {
       return hkmc::cli::run_sweep_commands(sweep_commands, command_line);
 #ifdef HKMC_HAVE_NEB_COMMAND
     if (*neb) return hkmc::cli::run_neb_command();
+#endif
+#ifdef HKMC_HAVE_NEB_PROVIDER
+    if (*barriers_commands.barriers) return hkmc::cli::run_barriers_commands(barriers_commands);
 #endif
   } catch (const InputError& e) {
     std::cerr << "halide-kmc: invalid input:\n";

@@ -147,6 +147,9 @@ CacheFile read_cache_file(const std::string& path) {
   cache.provenance.settings = read_string_attribute(root.id(), "settings", path);
   cache.provenance.environment = read_string_attribute(root.id(), "environment", path);
   cache.provenance.program_version = read_string_attribute(root.id(), "program_version", path);
+  if (H5Aexists(root.id(), "usage_hits") > 0) cache.usage_hits = read_int_attribute(root.id(), "usage_hits", path);
+  if (H5Aexists(root.id(), "usage_misses") > 0)
+    cache.usage_misses = read_int_attribute(root.id(), "usage_misses", path);
   const auto count = read_int_attribute(root.id(), "records", path);
   if (count < 0 || count > (std::int64_t{1} << 32)) refuse(path, "bad record count");
   const auto n = static_cast<std::size_t>(count);
@@ -244,6 +247,8 @@ void write_cache_file(const std::string& path, const CacheFile& cache) {
     hdf5::string_attribute(root.id(), "environment", cache.provenance.environment);
     hdf5::string_attribute(root.id(), "program_version", cache.provenance.program_version);
     hdf5::attribute<std::int64_t>(root.id(), "records", static_cast<std::int64_t>(n));
+    hdf5::attribute<std::int64_t>(root.id(), "usage_hits", cache.usage_hits);
+    hdf5::attribute<std::int64_t>(root.id(), "usage_misses", cache.usage_misses);
     Handle g = hdf5::group(root.id(), "records");
     hdf5::string_list(g.id(), "hop_class", hop_class);
     hdf5::string_list(g.id(), "moving", moving);
@@ -282,6 +287,8 @@ MergeReport merge_cache(CacheFile& into, const CacheFile& from, const std::strin
   std::unordered_map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < into.records.size(); ++i) index.emplace(into.records[i].key(), i);
   MergeReport report;
+  into.usage_hits += from.usage_hits;
+  into.usage_misses += from.usage_misses;
   for (const auto& r : from.records) {
     const auto it = index.find(r.key());
     if (it == index.end()) {

@@ -84,7 +84,7 @@ NebBarrierProvider::~NebBarrierProvider() {
   // Nothing computed is lost when a run ends by an exception.
   try {
     const auto s = statistics();
-    if (!m_settings.cache_file.empty() && m_attached && s.computed > 0) save();
+    if (!m_settings.cache_file.empty() && m_attached && s.computed > m_saved_computed) save();
   } catch (const std::exception& e) {
     std::cerr << "warning: the barrier cache could not be saved: " << e.what() << "\n";
   }
@@ -359,7 +359,10 @@ CacheFile NebBarrierProvider::snapshot() const {
 void NebBarrierProvider::save() const {
   if (m_settings.cache_file.empty()) return;
   CacheFile file = snapshot();
+  const auto stats = statistics();
   std::lock_guard lock(m_save_mutex);
+  file.usage_hits = stats.hits - m_saved_hits;
+  file.usage_misses = stats.misses - m_saved_misses;
   // Another run may have added records to the same file since we read it:
   // keep them (a concurrent save between this read and our rename can still
   // lose that run's newest records, never the file).
@@ -368,6 +371,9 @@ void NebBarrierProvider::save() const {
     merge_cache(file, disk, "this run's cache", m_settings.cache_file);
   }
   write_cache_file(m_settings.cache_file, file);
+  m_saved_hits = stats.hits;
+  m_saved_misses = stats.misses;
+  m_saved_computed = stats.computed;
   ++m_saves;
   m_last_save = std::chrono::steady_clock::now();
 }

@@ -46,6 +46,10 @@ struct CacheRecord {
 struct CacheFile {
   CacheProvenance provenance;
   std::vector<CacheRecord> records;
+  // Lookups answered from / missing in the cache, summed over the runs that
+  // saved into this file (for `barriers show`).
+  std::int64_t usage_hits = 0;
+  std::int64_t usage_misses = 0;
 };
 
 // Throws RuntimeError naming the file for anything unreadable, a foreign or
@@ -59,7 +63,7 @@ struct MergeReport {
   std::int64_t duplicates = 0;  // records both had (the one in `into` is kept)
   std::int64_t conflicts = 0;   // duplicates whose E_KRA differs by more than 1e-6 eV
 };
-// Adds the records of `from` to `into`. Throws Error naming the differences
+// Adds the records (and usage counts) of `from` to `into`. Throws Error naming the differences
 // when the provenances do not match (`from_name` and `into_name` label them).
 MergeReport merge_cache(CacheFile& into, const CacheFile& from, const std::string& into_name,
                         const std::string& from_name);

@@ -97,6 +97,7 @@ class NebBarrierProvider final : public barriers::BarrierProvider {
   mutable std::mutex m_save_mutex;
   mutable std::vector<CacheRecord> m_foreign;  // file records this run cannot address
   mutable std::chrono::steady_clock::time_point m_last_save;
+  mutable std::int64_t m_saved_hits = 0, m_saved_misses = 0, m_saved_computed = 0;  // at the last save
   mutable std::atomic<std::int64_t> m_loaded{0}, m_computed{0}, m_failed{0}, m_saves{0};
   mutable std::atomic<std::int64_t> m_compute_microseconds{0};
 };
