@@ -25,6 +25,9 @@
 #ifdef HKMC_HAVE_NEB_COMMAND
 #include "NebCommand.hpp"
 #endif
+#ifdef HKMC_HAVE_FIT_HAMILTONIAN_COMMAND
+#include "FitHamiltonianCommand.hpp"
+#endif
 #include "SweepCommand.hpp"
 #ifdef HKMC_HAVE_NEB_PROVIDER
 #include "BarriersCommand.hpp"
@@ -271,6 +274,9 @@ int main(int argc, char** argv) {
 #ifdef HKMC_HAVE_NEB_COMMAND
   CLI::App* neb = hkmc::cli::add_neb_command(app);
 #endif
+#ifdef HKMC_HAVE_FIT_HAMILTONIAN_COMMAND
+  CLI::App* fit_hamiltonian = hkmc::cli::add_fit_hamiltonian_command(app);
+#endif
   const auto sweep_commands = hkmc::cli::add_sweep_commands(app);
 #ifdef HKMC_HAVE_NEB_PROVIDER
   hkmc::neb::register_neb_provider();  // [barriers] provider = "neb" in every command
@@ -295,6 +301,9 @@ int main(int argc, char** argv) {
       return hkmc::cli::run_sweep_commands(sweep_commands, command_line);
 #ifdef HKMC_HAVE_NEB_COMMAND
     if (*neb) return hkmc::cli::run_neb_command();
+#endif
+#ifdef HKMC_HAVE_FIT_HAMILTONIAN_COMMAND
+    if (*fit_hamiltonian) return hkmc::cli::run_fit_hamiltonian_command();
 #endif
 #ifdef HKMC_HAVE_NEB_PROVIDER
     if (*barriers_commands.barriers) return hkmc::cli::run_barriers_commands(barriers_commands);
