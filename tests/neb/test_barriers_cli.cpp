@@ -1,0 +1,130 @@
+// `halide-kmc barriers ...` and `run` with provider "neb", driven through the
+// binary: precompute fills a cache, a run then finds every barrier in it,
+// show/export/import/merge round-trip it, and bad input gets clear errors.
+#include <doctest/doctest.h>
+
+#include "../CliTestSupport.hpp"
+#include "hkmc/neb/BarrierCacheFile.hpp"
+
+using hkmc::test::run_command;
+using hkmc::test::Scratch;
+
+namespace {
+
+// Pure CsPbBr3 with r_env small enough for one environment per moving
+// species: precompute runs one real CI-NEB (C++ reference potential, 3x3x3).
+std::string input(const Scratch& s, const std::string& extra_neb = "", const std::string& extra_barriers = "") {
+  return R"(
+[lattice]
+prototype = "perovskite"
+a = 5.76
+supercell = [4, 4, 4]
+[composition]
+Br = 1.0
+[defects]
+vacancies = 1
+[[mechanisms]]
+name = "vac"
+kind = "vacancy"
+[barriers]
+provider = "neb"
+r_env = 3.6
+)" + extra_barriers + R"(
+[barriers.neb]
+)" + (extra_neb.find("potential =") == std::string::npos ? "potential = \"buckingham_coulomb\"\n" : "") +
+         (extra_neb.find("cache =") == std::string::npos ? "cache = \"cache.h5\"\n" : "") + extra_neb + R"(
+[kmc]
+temperature = 500.0
+steps = 2000
+seed = 2
+[output]
+file = ")" + s.path("run.h5") + R"("
+summary = ")" + s.path("run.json") + R"("
+)";
+}
+
+}  // namespace
+
+TEST_CASE("precompute, then a run that finds everything; show, export, import, merge") {
+  Scratch s("hkmc_barriers_cli");
+  const auto in = s.write("in.toml", input(s));
+  auto pre = run_command("barriers precompute " + in);
+  INFO(pre.output);
+  REQUIRE(pre.code == 0);
+  CHECK(pre.output.find("1 environments") != std::string::npos);
+  CHECK(pre.output.find("1 to compute") != std::string::npos);
+  // Resume: a second precompute has nothing left to do.
+  auto again = run_command("barriers precompute " + in);
+  CHECK(again.code == 0);
+  CHECK(again.output.find("0 to compute") != std::string::npos);
+
+  // A run that may not compute anything: every barrier comes from the cache.
+  const auto strict = s.write("strict.toml", input(s, "compute_missing = false\n"));
+  auto run = run_command("run --quiet " + strict);
+  INFO(run.output);
+  REQUIRE(run.code == 0);
+  const auto json = hkmc::test::read_text(s.path("run.json"));
+  CHECK(json.find("\"nebs\": 0") != std::string::npos);
+  CHECK(json.find("\"hit_rate\": 1.0") != std::string::npos);
+
+  auto show = run_command("barriers show " + s.path("cache.h5"));
+  CHECK(show.code == 0);
+  CHECK(show.output.find("entries          1") != std::string::npos);
+  CHECK(show.output.find("potential_sha256 builtin") != std::string::npos);
+  CHECK(show.output.find("E_KRA (eV)") != std::string::npos);
+
+  REQUIRE(run_command("barriers export " + s.path("cache.h5") + " -o " + s.path("cache.csv")).code == 0);
+  REQUIRE(run_command("barriers import " + s.path("cache.csv") + " -o " + s.path("copy.h5")).code == 0);
+  const auto original = hkmc::neb::read_cache_file(s.path("cache.h5"));
+  const auto copy = hkmc::neb::read_cache_file(s.path("copy.h5"));
+  REQUIRE(copy.records.size() == 1);
+  CHECK(copy.provenance.difference(original.provenance).empty());
+  CHECK(copy.records[0].key() == original.records[0].key());
+  CHECK(copy.records[0].barrier.e_kra == doctest::Approx(original.records[0].barrier.e_kra).epsilon(1e-9));
+
+  auto merge = run_command("barriers merge " + s.path("cache.h5") + " " + s.path("copy.h5") + " -o " +
+                           s.path("merged.h5"));
+  CHECK(merge.code == 0);
+  CHECK(merge.output.find("0 added, 1 already present (0 with a different E_KRA") != std::string::npos);
+  // Existing outputs are not replaced without --force.
+  CHECK(run_command("barriers export " + s.path("cache.h5") + " -o " + s.path("cache.csv")).code == 2);
+
+  SUBCASE("a cache from other settings is refused by the run, naming the field") {
+    const auto other = s.write("other.toml", input(s, "fmax = 0.03\n"));
+    auto r = run_command("run --quiet --force " + other);
+    CHECK(r.code == 2);
+    CHECK(r.output.find("computed differently") != std::string::npos);
+    CHECK(r.output.find("settings:") != std::string::npos);
+  }
+  SUBCASE("merging caches of different provenance is refused") {
+    auto csv = hkmc::test::read_text(s.path("cache.csv"));
+    csv.replace(csv.find("# potential: "), 13, "# potential: another ");
+    s.write("other.csv", csv);
+    REQUIRE(run_command("barriers import " + s.path("other.csv") + " -o " + s.path("other.h5")).code == 0);
+    auto r = run_command("barriers merge " + s.path("cache.h5") + " " + s.path("other.h5") + " -o " +
+                         s.path("bad.h5"));
+    CHECK(r.code == 3);
+    CHECK(r.output.find("computed differently") != std::string::npos);
+  }
+}
+
+TEST_CASE("bad [barriers.neb] input is reported with file, key and rule") {
+  Scratch s("hkmc_barriers_cli_bad");
+  auto check = [&](const std::string& extra_neb, const std::string& expected, const std::string& extra = "") {
+    const auto in = s.write("bad.toml", input(s, extra_neb, extra));
+    auto r = run_command("check " + in);
+    INFO(r.output);
+    CHECK(r.code == 2);
+    CHECK(r.output.find(expected) != std::string::npos);
+    CHECK(r.output.find("bad.toml:") != std::string::npos);
+  };
+  check("images = 0\n", "images = 0: must be an integer from 1 to 50");
+  check("fmax = -1\n", "fmax = -1: must be > 0 eV/Å");
+  check("cell = 20\n", "cell = 20: must be an integer from 2 to 8");
+  check("lattice_constants = { Xx = 6.0 }\n", "Xx");
+  check("potential = \"missing.pt\"\n", "no such file");
+  check("cache = \"nodir/cache.h5\"\n", "its directory does not exist");
+  check("colour = 1\n", "colour");
+  // r_env too large for the 3x3x3 NEB cell: refused before any NEB runs.
+  check("", "r_env", "r_env = 12.0\n");
+}
