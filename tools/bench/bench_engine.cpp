@@ -1,7 +1,14 @@
 // Engine throughput on one core: builds the system of an input file, warms up,
 // then times a fixed number of hops of replica 0. Reports hops per second,
 // nanoseconds per hop and the engine's memory per site.
-//   hkmc-bench INPUT.toml [hops] [--set section.key=value ...]
+//   hkmc-bench INPUT.toml [hops] [--set section.key=value ...] [--neb-stand-in]
+//
+// --neb-stand-in: provider "neb" gets a stand-in barrier function
+// (E_KRA = 0.25 eV + 0.01 eV per Br in the environment) instead of NEBs, so
+// that the warm-up fills the cache in seconds; the lookups, the gathering of
+// missing keys and the cache itself are the real ones. The warm-up runs until
+// a whole block of hops met no missing barrier, then the timed hops start:
+// the warm-cache hop rate. Also prints the cache's lookup cost and memory.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -14,6 +21,9 @@
 #include "hkmc/input/InputReader.hpp"
 #include "hkmc/kmc/KmcEngine.hpp"
 #include "hkmc/kmc/Simulation.hpp"
+#ifdef HKMC_HAVE_NEB_PROVIDER
+#include "hkmc/neb/NebProvider.hpp"
+#endif
 
 namespace {
 
@@ -40,11 +50,38 @@ int main(int argc, char** argv) {
   }
   std::int64_t hops = 5'000'000;
   std::vector<std::string> overrides;
+  bool stand_in = false;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--set" && i + 1 < argc) overrides.push_back(argv[++i]);
+    else if (arg == "--neb-stand-in") stand_in = true;
     else hops = std::atoll(argv[i]);
   }
+#ifdef HKMC_HAVE_NEB_PROVIDER
+  if (stand_in) {
+    hkmc::barriers::register_provider("neb", [](const hkmc::barriers::ProviderSettings& s,
+                                                const hkmc::lattice::SpeciesTable& species) {
+      return std::make_unique<hkmc::neb::NebBarrierProvider>(
+          s.neb, species,
+          [](const hkmc::neb::HopRequest& r) {
+            hkmc::neb::HopBarrierRecord record;
+            int n_br = 0;
+            for (const auto& e : r.environment_species) n_br += e == "Br";
+            record.e_kra = record.e_forward = record.e_backward = 0.25 + 0.01 * n_br;
+            record.status = hkmc::neb::HopBarrierStatus::Ok;
+            return record;
+          },
+          "benchmark stand-in");
+    });
+  } else {
+    hkmc::neb::register_neb_provider();
+  }
+#else
+  if (stand_in) {
+    std::cerr << "hkmc-bench: built without the NEB provider\n";
+    return 1;
+  }
+#endif
   try {
     auto spec = hkmc::input::read_input_file(argv[1], overrides);
     hkmc::kmc::Simulation sim(std::move(spec));
@@ -54,6 +91,19 @@ int main(int argc, char** argv) {
     hkmc::kmc::KmcEngine engine(sim.model(), std::move(initial), 1, 0);
     const long rss_after = rss_kib();
     for (int i = 0; i < 100000; ++i) engine.step();  // warm-up: caches, branch predictors
+    const auto& provider = sim.model().provider();
+    const long rss_before_cache = rss_kib();
+    if (provider.on_demand()) {
+      // Until a block of hops meets nothing new: the cache is warm.
+      std::int64_t computed = -1;
+      int blocks = 0;
+      while (provider.statistics().computed != computed && blocks < 1000) {
+        computed = provider.statistics().computed;
+        for (int i = 0; i < 200000; ++i) engine.step();
+        ++blocks;
+      }
+    }
+    const auto cache_before = provider.statistics();
     const auto start = std::chrono::steady_clock::now();
     std::int64_t done = 0;
     for (; done < hops; ++done)
@@ -65,6 +115,35 @@ int main(int argc, char** argv) {
                argv[1], d[0], d[1], d[2], sc.num_sites(), engine.defects().size(), done, seconds,
                done / seconds, 1e9 * seconds / done,
                1024.0 * static_cast<double>(rss_after - rss_before) / sc.num_sites(), rss_after / 1024.0);
+    if (provider.on_demand()) {
+      const auto after = provider.statistics();
+      const auto hits = after.hits - cache_before.hits, misses = after.misses - cache_before.misses;
+      fmt::print("cache entries {} bytes_per_record {:.0f} (RSS growth while warming) lookups_per_hop {:.2f} "
+                 "hit_rate_timed {:.6f} computed_during_timing {}\n",
+                 after.entries,
+                 1024.0 * static_cast<double>(rss_kib() - rss_before_cache) / std::max<std::int64_t>(1, after.entries),
+                 static_cast<double>(hits + misses) / done,
+                 hits + misses > 0 ? static_cast<double>(hits) / (hits + misses) : 1.0,
+                 after.computed - cache_before.computed);
+#ifdef HKMC_HAVE_NEB_PROVIDER
+      // Lookup cost and memory per record on this cache's own keys.
+      const auto& neb = dynamic_cast<const hkmc::neb::NebBarrierProvider&>(provider);
+      std::vector<hkmc::lattice::EnvironmentKey> keys;
+      const auto& catalog = sim.model().catalog();
+      auto occupancy = engine.occupancy();
+      std::vector<hkmc::lattice::Occupant> occ(occupancy.begin(), occupancy.end());
+      for (int site = 0; site < sc.num_sites() && keys.size() < 100000; site += 7)
+        for (const auto& slot : catalog.slots(sc.mobile_of(site)))
+          if (occ[site] != 0) keys.push_back(catalog.key(slot, site, occ, occ[site]));
+      std::int64_t found = 0;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int repeat = 0; repeat < 20; ++repeat)
+        for (const auto& k : keys) found += neb.contains(k);
+      const double lookup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      fmt::print("cache lookup_ns {:.1f} (contains() on {} keys x 20, {} found)\n",
+                 1e9 * lookup_s / (20.0 * keys.size()), keys.size(), found);
+#endif
+    }
   } catch (const hkmc::Error& e) {
     std::cerr << "hkmc-bench: " << e.what() << "\n";
     return 2;
