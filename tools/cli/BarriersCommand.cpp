@@ -125,8 +125,8 @@ int run_precompute() {
                            "cache, {} to compute\n",
                            keys.size(), simulation.model().catalog().classes().size(), g.max_vacancies,
                            keys.size() - missing.size(), missing.size());
-  // In chunks, saving after each: a killed precompute resumes where it stopped.
-  const std::size_t chunk = 32;
+  // In chunks of 8, saving after each: a killed precompute resumes where it stopped.
+  const std::size_t chunk = 8;
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < missing.size(); i += chunk) {
     const std::size_t end = std::min(missing.size(), i + chunk);
