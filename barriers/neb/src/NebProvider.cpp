@@ -117,6 +117,11 @@ void NebBarrierProvider::attach(const lattice::HopCatalog& catalog) {
     for (const auto& v : hc.template_vectors) g.environment.push_back(v / a);
     info.signature = fmt::format("{}|{}|d={:.4f}|n={}", to_string(g.kind), hc.path_type,
                                  hc.distance_angstrom / a, hc.template_vectors.size());
+    // Distinct classes that look alike in words get a running number (their
+    // order is fixed by the lattice geometry).
+    for (int k = 2; m_class_of_signature.count(info.signature); ++k)
+      info.signature = fmt::format("{}|{}|d={:.4f}|n={}#{}", to_string(g.kind), hc.path_type,
+                                   hc.distance_angstrom / a, hc.template_vectors.size(), k);
     m_class_of_signature[info.signature] = static_cast<int>(m_classes.size());
     m_classes.push_back(std::move(info));
   }
