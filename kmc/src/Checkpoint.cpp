@@ -52,6 +52,9 @@ class Writer {
     for (double x : m.defect_r2) put(x);
     for (double x : m.charge_displacement) put(x);
     put(m.charge_weighted_r2);
+    put_vec3s(m.ion_displacement);
+    for (const auto& v : m.defect_displacement)
+      for (double x : v) put(x);
   }
   std::vector<std::uint8_t>& bytes() { return m_bytes; }
 
@@ -103,6 +106,8 @@ class Reader {
     for (double& x : m.defect_r2) x = get<double>();
     m.charge_displacement = get_vec3();
     m.charge_weighted_r2 = get<double>();
+    m.ion_displacement = get_vec3s();
+    for (auto& v : m.defect_displacement) v = get_vec3();
     return m;
   }
   bool done() const { return m_pos == m_bytes.size(); }
@@ -402,7 +407,7 @@ std::vector<ReplicaState> decode_replica_states(std::span<const std::uint8_t> by
       t.charge_msd = r.get<double>();
     }
     o.profiles = r.get_vector<std::int32_t>();
-    o.blocks.resize(r.count(8 + 24 + 16 + 24 + 8));
+    o.blocks.resize(r.count(8 + 24 + 16 + 24 + 8 + 8 + 48));
     for (auto& b : o.blocks) b = r.get_moments();
     o.block_start_s = r.get<double>();
     o.block_ion_start = r.get_vec3s();

@@ -41,6 +41,29 @@ double charge_weighted_tracer_d(const DiffusionMoments& m, const Populations& p)
   return m.charge_weighted_r2 / (6.0 * p.charge_sq_sum * m.duration_s);
 }
 
+Vec3 drift_velocity(const DiffusionMoments& m, const Populations& p, int code) {
+  if (code >= static_cast<int>(p.ions.size()) || code >= static_cast<int>(m.ion_displacement.size()) ||
+      p.ions[code] == 0 || !(m.duration_s > 0))
+    return Vec3{kNaN, kNaN, kNaN};
+  const double scale = 1.0 / (static_cast<double>(p.ions[code]) * m.duration_s);
+  const Vec3& r = m.ion_displacement[code];
+  return Vec3{r[0] * scale, r[1] * scale, r[2] * scale};
+}
+
+Vec3 defect_drift_velocity(const DiffusionMoments& m, const Populations& p, DefectType t) {
+  const auto n = p.defects[static_cast<int>(t)];
+  if (n == 0 || !(m.duration_s > 0)) return Vec3{kNaN, kNaN, kNaN};
+  const double scale = 1.0 / (static_cast<double>(n) * m.duration_s);
+  const Vec3& r = m.defect_displacement[static_cast<int>(t)];
+  return Vec3{r[0] * scale, r[1] * scale, r[2] * scale};
+}
+
+Vec3 charge_flux(const DiffusionMoments& m) {
+  if (!(m.duration_s > 0)) return Vec3{kNaN, kNaN, kNaN};
+  const Vec3& r = m.charge_displacement;
+  return Vec3{r[0] / m.duration_s, r[1] / m.duration_s, r[2] / m.duration_s};
+}
+
 DiffusionObserver::DiffusionObserver(const KmcEngine& engine, int profile_axis)
     : m_codes(engine.model().species().size() + 1), m_profile_axis(profile_axis) {
   const auto& q = engine.model().parameters().charge_by_code_e;
@@ -69,6 +92,7 @@ DiffusionMoments DiffusionObserver::since(const KmcEngine& engine, const std::ve
   m.ion_r2.assign(m_codes, 0.0);
   m.hop_length_sq.assign(m_codes, 0.0);
   m.hops.assign(m_codes, 0);
+  m.ion_displacement.assign(m_codes, Vec3{0, 0, 0});
   const auto& species = engine.ion_species();
   const auto& r = engine.ion_displacements();
   for (std::size_t i = 0; i < r.size(); ++i) {
@@ -77,13 +101,19 @@ DiffusionMoments DiffusionObserver::since(const KmcEngine& engine, const std::ve
     const double d2 = norm2(d);
     m.ion_r2[species[i]] += d2;
     m.charge_weighted_r2 += z * z * d2;
-    for (int k = 0; k < 3; ++k) m.charge_displacement[k] += z * d[k];
+    Vec3& sum = m.ion_displacement[species[i]];
+    for (int k = 0; k < 3; ++k) {
+      m.charge_displacement[k] += z * d[k];
+      sum[k] += d[k];
+    }
   }
   const auto& defects = engine.defects();
   for (std::size_t j = 0; j < defects.size(); ++j) {
     const auto& x = defects[j].displacement;
     const Vec3 d{x[0] - defect_start[j][0], x[1] - defect_start[j][1], x[2] - defect_start[j][2]};
-    m.defect_r2[static_cast<int>(defects[j].type)] += norm2(d);
+    const int t = static_cast<int>(defects[j].type);
+    m.defect_r2[t] += norm2(d);
+    for (int k = 0; k < 3; ++k) m.defect_displacement[t][k] += d[k];
   }
   for (int c = 0; c < m_codes; ++c) {
     m.hops[c] = engine.hops_by_species()[c] - hops_start[c];
@@ -151,7 +181,8 @@ void DiffusionObserver::restore(const ObserverState& s) {
   for (const auto& t : s.samples)
     if (t.msd_by_species.size() != codes) fail("a time sample has the wrong number of species");
   for (const auto& b : s.blocks)
-    if (b.ion_r2.size() != codes || b.hop_length_sq.size() != codes || b.hops.size() != codes)
+    if (b.ion_r2.size() != codes || b.hop_length_sq.size() != codes || b.hops.size() != codes ||
+        b.ion_displacement.size() != codes)
       fail("a block has the wrong number of species");
   const std::size_t per_sample = m_profile_axis >= 0 ? static_cast<std::size_t>(m_layers) * codes : 0;
   if (s.profiles.size() != per_sample * s.samples.size()) fail("profile counts do not match the samples");

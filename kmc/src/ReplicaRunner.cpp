@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <Eigen/LU>
 
 #include "hkmc/common/Error.hpp"
 
@@ -19,6 +20,7 @@ ReplicaResult finish(const KmcEngine& engine, DiffusionObserver& observer, int r
   r.clamped_events = engine.clamped_events();
   r.stalled = stalled;
   r.populations = observer.populations();
+  r.conditions = transport_conditions(engine.model());
   r.total = observer.total(engine, engine.time_s());
   r.blocks = observer.blocks();
   r.samples = observer.samples();
@@ -77,6 +79,15 @@ class Attention {
 };
 
 }  // namespace
+
+TransportConditions transport_conditions(const KmcModel& model) {
+  TransportConditions c;
+  c.volume_A3 = std::abs(model.supercell().box().determinant());
+  const auto& f = model.parameters().field_v_per_angstrom;
+  c.field_v_per_angstrom = Vec3{f[0], f[1], f[2]};
+  c.temperature_k = model.parameters().temperature_k;
+  return c;
+}
 
 ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occupant> initial,
                                const RunControl& control, std::uint64_t seed, const ReplicaState& from,

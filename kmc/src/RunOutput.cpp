@@ -27,6 +27,23 @@ void estimate_attributes(hid_t g, const std::string& prefix, const Estimate& e) 
   attribute(g, prefix + "_err_blocks", e.error_blocks);
 }
 
+void vector_attribute(hid_t g, const std::string& name, const Vec3& v) {
+  const hsize_t n = 3;
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "dataspace " + name);
+  Handle attr(H5Acreate2(g, name.c_str(), H5T_NATIVE_DOUBLE, space.id(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+              "attribute " + name);
+  check(H5Awrite(attr.id(), H5T_NATIVE_DOUBLE, v.data()), name);
+}
+
+// 3-vectors named as estimate_attributes names scalars (prefix, prefix_err, ...).
+void vector_estimate_attributes(hid_t g, const std::string& prefix, const VectorEstimate& e) {
+  auto part = [&](auto member) { return Vec3{e[0].*member, e[1].*member, e[2].*member}; };
+  vector_attribute(g, prefix, part(&Estimate::value));
+  vector_attribute(g, prefix + "_err", part(&Estimate::error));
+  vector_attribute(g, prefix + "_err_replicas", part(&Estimate::error_replicas));
+  vector_attribute(g, prefix + "_err_blocks", part(&Estimate::error_blocks));
+}
+
 std::string utc_now() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -35,9 +52,11 @@ std::string utc_now() {
 }
 
 void write_moments(hid_t g, const std::vector<DiffusionMoments>& blocks, int codes) {
-  std::vector<double> duration, ion_r2, hop_sq, defect_r2, charge;
+  std::vector<double> duration, ion_r2, hop_sq, defect_r2, charge, ion_disp, defect_disp;
   std::vector<std::int64_t> hops;
   for (const auto& b : blocks) {
+    for (const auto& v : b.ion_displacement) ion_disp.insert(ion_disp.end(), v.begin(), v.end());
+    for (const auto& v : b.defect_displacement) defect_disp.insert(defect_disp.end(), v.begin(), v.end());
     duration.push_back(b.duration_s);
     ion_r2.insert(ion_r2.end(), b.ion_r2.begin(), b.ion_r2.end());
     hop_sq.insert(hop_sq.end(), b.hop_length_sq.begin(), b.hop_length_sq.end());
@@ -52,6 +71,8 @@ void write_moments(hid_t g, const std::vector<DiffusionMoments>& blocks, int cod
   dataset(g, "hops", hops, {n, static_cast<hsize_t>(codes)});
   dataset(g, "defect_r2_A2", defect_r2, {n, static_cast<hsize_t>(kDefectTypes)});
   dataset(g, "charge_displacement_A", charge, {n, 3});
+  dataset(g, "ion_displacement_A", ion_disp, {n, static_cast<hsize_t>(codes), 3});
+  dataset(g, "defect_displacement_A", defect_disp, {n, static_cast<hsize_t>(kDefectTypes), 3});
 }
 
 }  // namespace
@@ -248,6 +269,10 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
         string_attribute(cg.id(), "file", cache.cache_file);
       }
       estimate_attributes(g.id(), "haven_ratio", stats.haven_ratio);
+      vector_attribute(g.id(), "field_V_per_A", stats.field_v_per_angstrom);
+      vector_estimate_attributes(g.id(), "current_density_A_cm2", stats.current_density_a_cm2);
+      estimate_attributes(g.id(), "conductivity_S_cm", stats.conductivity_s_cm);
+      estimate_attributes(g.id(), "nernst_einstein_conductivity_S_cm", stats.nernst_einstein_conductivity_s_cm);
       auto sg = group(g.id(), "species");
       for (const auto& s : stats.species) {
         auto x = group(sg.id(), s.name);
@@ -255,12 +280,16 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
         attribute<std::int64_t>(x.id(), "hops", s.hops);
         estimate_attributes(x.id(), "D_cm2_s", s.d_cm2_s);
         estimate_attributes(x.id(), "correlation_factor", s.correlation_factor);
+        vector_estimate_attributes(x.id(), "drift_velocity_cm_s", s.drift_velocity_cm_s);
+        estimate_attributes(x.id(), "mobility_cm2_V_s", s.mobility_cm2_v_s);
       }
       auto dg = group(g.id(), "defects");
       for (const auto& d : stats.defects) {
         auto x = group(dg.id(), d.type);
         attribute<std::int64_t>(x.id(), "count", d.count);
         estimate_attributes(x.id(), "D_cm2_s", d.d_cm2_s);
+        vector_estimate_attributes(x.id(), "drift_velocity_cm_s", d.drift_velocity_cm_s);
+        estimate_attributes(x.id(), "mobility_cm2_V_s", d.mobility_cm2_v_s);
       }
     }
     write_file_durably(tmp, file_image(root, tmp));
@@ -278,6 +307,9 @@ std::string summary_json(const Simulation& simulation, const RunStatistics& stat
                          const RunStatus& status) {
   using nlohmann::json;
   auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  auto vec = [&](const VectorEstimate& e, double Estimate::*member) {
+    return json::array({num(e[0].*member), num(e[1].*member), num(e[2].*member)});
+  };
   json j;
   j["program"] = "halide-kmc";
   j["version"] = HKMC_VERSION;
@@ -315,7 +347,11 @@ std::string summary_json(const Simulation& simulation, const RunStatistics& stat
                        {"D_err_replicas_cm2_s", num(s.d_cm2_s.error_replicas)},
                        {"D_err_blocks_cm2_s", num(s.d_cm2_s.error_blocks)},
                        {"correlation_factor", num(s.correlation_factor.value)},
-                       {"correlation_factor_err", num(s.correlation_factor.error)}};
+                       {"correlation_factor_err", num(s.correlation_factor.error)},
+                       {"drift_velocity_cm_s", vec(s.drift_velocity_cm_s, &Estimate::value)},
+                       {"drift_velocity_err_cm_s", vec(s.drift_velocity_cm_s, &Estimate::error)},
+                       {"mobility_cm2_V_s", num(s.mobility_cm2_v_s.value)},
+                       {"mobility_err_cm2_V_s", num(s.mobility_cm2_v_s.error)}};
   }
   j["species"] = species;
   json defects = json::object();
@@ -324,13 +360,25 @@ std::string summary_json(const Simulation& simulation, const RunStatistics& stat
                        {"D_cm2_s", num(d.d_cm2_s.value)},
                        {"D_err_cm2_s", num(d.d_cm2_s.error)},
                        {"D_err_replicas_cm2_s", num(d.d_cm2_s.error_replicas)},
-                       {"D_err_blocks_cm2_s", num(d.d_cm2_s.error_blocks)}};
+                       {"D_err_blocks_cm2_s", num(d.d_cm2_s.error_blocks)},
+                       {"drift_velocity_cm_s", vec(d.drift_velocity_cm_s, &Estimate::value)},
+                       {"drift_velocity_err_cm_s", vec(d.drift_velocity_cm_s, &Estimate::error)},
+                       {"mobility_cm2_V_s", num(d.mobility_cm2_v_s.value)},
+                       {"mobility_err_cm2_V_s", num(d.mobility_cm2_v_s.error)}};
   }
   j["defects"] = defects;
   j["charge_D_cm2_s"] = num(stats.charge_d_cm2_s.value);
   j["charge_D_err_cm2_s"] = num(stats.charge_d_cm2_s.error);
   j["haven_ratio"] = num(stats.haven_ratio.value);
   j["haven_ratio_err"] = num(stats.haven_ratio.error);
+  const auto& f = stats.field_v_per_angstrom;
+  j["field_V_per_A"] = json::array({f[0], f[1], f[2]});
+  j["current_density_A_cm2"] = vec(stats.current_density_a_cm2, &Estimate::value);
+  j["current_density_err_A_cm2"] = vec(stats.current_density_a_cm2, &Estimate::error);
+  j["conductivity_S_cm"] = num(stats.conductivity_s_cm.value);
+  j["conductivity_err_S_cm"] = num(stats.conductivity_s_cm.error);
+  j["nernst_einstein_conductivity_S_cm"] = num(stats.nernst_einstein_conductivity_s_cm.value);
+  j["nernst_einstein_conductivity_err_S_cm"] = num(stats.nernst_einstein_conductivity_s_cm.error);
   const double exact = random_walk_vacancy_d_cm2_s(simulation);
   if (std::isfinite(exact)) {
     json ref = {{"formula", "D_V = Gamma z d^2 / 6"}, {"D_cm2_s", exact}};

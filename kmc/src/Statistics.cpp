@@ -25,6 +25,17 @@ Estimate estimate(const std::vector<ReplicaResult>& replicas, const Estimator& f
   return e;
 }
 
+using VectorEstimator = std::function<Vec3(const DiffusionMoments&, const Populations&)>;
+
+VectorEstimate vector_estimate(const std::vector<ReplicaResult>& replicas, const VectorEstimator& f, double scale) {
+  VectorEstimate e;
+  for (int k = 0; k < 3; ++k)
+    e[k] = estimate(replicas, [&f, k](const auto& m, const auto& p) { return f(m, p)[k]; }, scale);
+  return e;
+}
+
+double dot(const Vec3& a, const Vec3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+
 }  // namespace
 
 Estimate mean_and_error(const std::vector<double>& values) {
@@ -60,6 +71,17 @@ RunStatistics summarize(const std::vector<ReplicaResult>& replicas,
   }
   s.simulated_time_s = time_sum / replicas.size();
   const Populations& p0 = replicas.front().populations;
+  const TransportConditions& cond = replicas.front().conditions;
+  s.field_v_per_angstrom = cond.field_v_per_angstrom;
+  // Along the field: F̂/|F| = F/|F|², in Å/V; per V/cm below.
+  const double f2 = dot(cond.field_v_per_angstrom, cond.field_v_per_angstrom);
+  Vec3 along{kNaN, kNaN, kNaN};
+  if (f2 > 0)
+    for (int k = 0; k < 3; ++k) along[k] = cond.field_v_per_angstrom[k] / f2;
+  const double to_cm_s = units::kAngstrom_to_cm;
+  const double per_v_cm = 1.0 / units::kV_per_angstrom_to_V_per_cm;
+  const double volume_cm3 = cond.volume_A3 * units::kAngstrom3_to_cm3;  // NaN when unknown
+  const double kt_ev = units::kBoltzmann_eV_per_K * cond.temperature_k;
   for (int code = 1; code < static_cast<int>(p0.ions.size()); ++code) {
     if (p0.ions[code] == 0) continue;
     SpeciesStatistics sp;
@@ -71,6 +93,11 @@ RunStatistics summarize(const std::vector<ReplicaResult>& replicas,
         replicas, [code](const auto& m, const auto& p) { return tracer_d(m, p, code); }, to_cm2);
     sp.correlation_factor = estimate(
         replicas, [code](const auto& m, const auto&) { return correlation_factor(m, code); }, 1.0);
+    sp.drift_velocity_cm_s = vector_estimate(
+        replicas, [code](const auto& m, const auto& p) { return drift_velocity(m, p, code); }, to_cm_s);
+    sp.mobility_cm2_v_s = estimate(
+        replicas, [code, along](const auto& m, const auto& p) { return dot(drift_velocity(m, p, code), along); },
+        to_cm_s * per_v_cm);
     s.species.push_back(std::move(sp));
   }
   for (int t = 0; t < kDefectTypes; ++t) {
@@ -82,10 +109,31 @@ RunStatistics summarize(const std::vector<ReplicaResult>& replicas,
         replicas,
         [t](const auto& m, const auto& p) { return defect_d(m, p, static_cast<DefectType>(t)); },
         to_cm2);
+    d.drift_velocity_cm_s = vector_estimate(
+        replicas,
+        [t](const auto& m, const auto& p) { return defect_drift_velocity(m, p, static_cast<DefectType>(t)); },
+        to_cm_s);
+    d.mobility_cm2_v_s = estimate(
+        replicas,
+        [t, along](const auto& m, const auto& p) {
+          return dot(defect_drift_velocity(m, p, static_cast<DefectType>(t)), along);
+        },
+        to_cm_s * per_v_cm);
     s.defects.push_back(std::move(d));
   }
   s.charge_d_cm2_s = estimate(replicas, charge_d, to_cm2);
   s.charge_weighted_tracer_d_cm2_s = estimate(replicas, charge_weighted_tracer_d, to_cm2);
+  // j = e Σ z ΔR / (V T): e (C) · Å/s / cm³ → A/cm² after Å → cm.
+  const double to_a_cm2 = units::kElementaryCharge_C * units::kAngstrom_to_cm / volume_cm3;
+  s.current_density_a_cm2 = vector_estimate(
+      replicas, [](const auto& m, const auto&) { return charge_flux(m); }, to_a_cm2);
+  s.conductivity_s_cm = estimate(
+      replicas, [along](const auto& m, const auto&) { return dot(charge_flux(m), along); }, to_a_cm2 * per_v_cm);
+  // σ_NE = e² n_z D_σ / (k_B T) = e (C) · Σz²/V (cm⁻³) · D_σ (cm²/s) / k_B T (eV), in S/cm.
+  s.nernst_einstein_conductivity_s_cm = estimate(
+      replicas,
+      [](const auto& m, const auto& p) { return p.charge_sq_sum * charge_d(m, p); },
+      units::kElementaryCharge_C / volume_cm3 * to_cm2 / kt_ev);
   // Haven ratio from the means; its error by propagation of the two relative
   // errors in quadrature (their correlation neglected, which overstates it).
   const Estimate& t = s.charge_weighted_tracer_d_cm2_s;

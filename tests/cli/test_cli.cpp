@@ -70,6 +70,26 @@ TEST_CASE("a valid run writes HDF5 and a JSON summary with the contract's keys")
   CHECK(json.str().find("\"events\": 40000") != std::string::npos);  // 2 replicas x 20000
 }
 
+TEST_CASE("a run in a field reports drift, mobility, current and conductivity") {
+  Scratch s("hkmc_cli");
+  std::string text = with_output(s);
+  text.replace(text.find("replicas = 2"), 12, "replicas = 2\nfield = [0.01, 0.0, 0.0]");
+  const auto input = s.write("in.toml", text);
+  const auto r = run("run " + input);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  for (const char* line : {"field      F = (0.01, 0, 0) V/Å", "current    j = (", "Nernst–Einstein σ ="})
+    CHECK_MESSAGE(r.output.find(line) != std::string::npos, line);
+  std::ifstream in(s.path("out.json"));
+  std::stringstream json;
+  json << in.rdbuf();
+  for (const char* key : {"\"drift_velocity_cm_s\"", "\"drift_velocity_err_cm_s\"", "\"mobility_cm2_V_s\"",
+                          "\"field_V_per_A\"", "\"current_density_A_cm2\"", "\"current_density_err_A_cm2\"",
+                          "\"conductivity_S_cm\"", "\"nernst_einstein_conductivity_S_cm\""})
+    CHECK_MESSAGE(json.str().find(key) != std::string::npos, key);
+  CHECK(json.str().find("\"conductivity_S_cm\": null") == std::string::npos);
+}
+
 TEST_CASE("check accepts a valid input and run refuses to overwrite without --force") {
   Scratch s("hkmc_cli");
   const auto input = s.write("in.toml", with_output(s));

@@ -39,6 +39,8 @@ kmc::RunSpec busy_spec() {
   s.output.samples = 64; // a sample every 312 events
   s.output.profile = true;
   s.output.profile_axis = 2;
+  // A field: the drift sums (displacement vectors by species and defect type) are not zero.
+  s.kmc.field_v_per_angstrom = {0.01, -0.005, 0.002};
   return s;
 }
 
@@ -59,6 +61,8 @@ void check_moments_equal(const kmc::DiffusionMoments& a, const kmc::DiffusionMom
   CHECK(a.defect_r2 == b.defect_r2);
   CHECK(a.charge_displacement == b.charge_displacement);
   CHECK(a.charge_weighted_r2 == b.charge_weighted_r2);
+  CHECK(a.ion_displacement == b.ion_displacement);
+  CHECK(a.defect_displacement == b.defect_displacement);
 }
 
 // Bitwise equality of everything a replica reports.
@@ -94,6 +98,14 @@ void check_restart_is_exact(const kmc::RunSpec& spec, const std::vector<std::int
   const auto control = sim.control();
   const auto full = kmc::run_replica(sim.model(), sim.initial_configuration(0), control, spec.kmc.seed, 0);
   REQUIRE(full.events > pauses.back());
+  // Not trivial: every block has non-zero drift sums to carry through the file.
+  for (const auto& b : full.blocks) {
+    REQUIRE(b.defect_displacement[0] != kmc::Vec3{0, 0, 0});
+    REQUIRE(b.defect_displacement[1] != kmc::Vec3{0, 0, 0});
+    int moved = 0;
+    for (const auto& v : b.ion_displacement) moved += v != kmc::Vec3{0, 0, 0};
+    REQUIRE(moved == 2);  // I and Br
+  }
   REQUIRE(full.blocks.size() == static_cast<std::size_t>(spec.kmc.blocks));
 
   const std::string path = scratch("exact.h5");
@@ -230,16 +242,24 @@ TEST_CASE("truncated, corrupted and foreign checkpoint files are refused with a 
     fs::remove(text);
     CHECK_THROWS_WITH_AS(kmc::read_checkpoint(scratch("missing.h5")), Contains("cannot open"), InputError);
   }
-  SUBCASE("a future format version") {
-    auto v2 = good;
-    std::uint8_t* trailer = v2.data() + v2.size() - 64;
-    trailer[16] = 2;
-    // Re-seal the trailer checksum so that only the version is wrong.
+  // Re-seals the trailer with another version, so that only the version is wrong.
+  auto with_version = [&](std::uint8_t version) {
+    auto v = good;
+    std::uint8_t* trailer = v.data() + v.size() - 64;
+    trailer[16] = version;
     auto crc = kmc::crc64(std::span<const std::uint8_t>(trailer, 40));
     crc = kmc::crc64(std::span<const std::uint8_t>(trailer + 48, 64 - 48), crc);
     std::memcpy(trailer + 40, &crc, 8);
-    CHECK_THROWS_WITH_AS(kmc::read_checkpoint_image(v2, "v2.h5"), Contains("format version 2; this program reads version 1"),
-                         InputError);
+    return v;
+  };
+  SUBCASE("a future format version") {
+    REQUIRE(kmc::kCheckpointFormatVersion == 2);
+    CHECK_THROWS_WITH_AS(kmc::read_checkpoint_image(with_version(3), "v3.h5"),
+                         Contains("format version 3; this program reads version 2"), InputError);
+  }
+  SUBCASE("an older format version (version 1: blocks without drift sums)") {
+    CHECK_THROWS_WITH_AS(kmc::read_checkpoint_image(with_version(1), "v1.h5"),
+                         Contains("format version 1; this program reads version 2"), InputError);
   }
   SUBCASE("a damaged state blob is refused by the decoder, whatever its length") {
     const auto blob = kmc::encode_replica_states({part.state, unstarted});

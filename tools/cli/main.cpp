@@ -120,6 +120,29 @@ void print_summary(const kmc::Simulation& sim, const kmc::RunStatistics& stats, 
   std::cout << fmt::format("charge D   {} cm²/s, Haven ratio {}\n",
                            format_estimate(stats.charge_d_cm2_s.value, stats.charge_d_cm2_s.error),
                            format_estimate(stats.haven_ratio.value, stats.haven_ratio.error));
+  const auto& field = stats.field_v_per_angstrom;
+  const bool has_field = field[0] != 0.0 || field[1] != 0.0 || field[2] != 0.0;
+  if (has_field) {
+    auto vec = [](const kmc::VectorEstimate& v) {
+      return fmt::format("({}, {}, {})", format_estimate(v[0].value, v[0].error),
+                         format_estimate(v[1].value, v[1].error), format_estimate(v[2].value, v[2].error));
+    };
+    std::cout << fmt::format("field      F = ({}, {}, {}) V/Å; drift velocity v (cm/s), mobility μ = v·F̂/|F| "
+                             "(cm²/V s)\n",
+                             field[0], field[1], field[2]);
+    for (const auto& s : stats.species)
+      std::cout << fmt::format("{:<14}v = {}, μ = {}\n", s.name, vec(s.drift_velocity_cm_s),
+                               format_estimate(s.mobility_cm2_v_s.value, s.mobility_cm2_v_s.error));
+    for (const auto& d : stats.defects)
+      std::cout << fmt::format("{:<14}v = {}, μ = {}\n", d.type, vec(d.drift_velocity_cm_s),
+                               format_estimate(d.mobility_cm2_v_s.value, d.mobility_cm2_v_s.error));
+    std::cout << fmt::format("current    j = {} A/cm², σ = j·F̂/|F| = {} S/cm\n", vec(stats.current_density_a_cm2),
+                             format_estimate(stats.conductivity_s_cm.value, stats.conductivity_s_cm.error));
+  }
+  std::cout << fmt::format("Nernst–Einstein σ = e² n D_σ/k_BT = {} S/cm{}\n",
+                           format_estimate(stats.nernst_einstein_conductivity_s_cm.value,
+                                           stats.nernst_einstein_conductivity_s_cm.error),
+                           has_field ? " (D_σ of this field run includes the drift: compare a zero-field run)" : "");
   const double exact = kmc::random_walk_vacancy_d_cm2_s(sim);
   for (const auto& d : stats.defects) {
     if (d.type == "vacancy" && std::isfinite(exact)) {

@@ -23,7 +23,9 @@
 
 namespace hkmc::kmc {
 
-inline constexpr int kCheckpointFormatVersion = 1;
+// 2: blocks carry the displacement sums by species and defect type (drift).
+// Version 1 files are refused: their blocks lack what the drift needs.
+inline constexpr int kCheckpointFormatVersion = 2;
 inline constexpr std::size_t kCheckpointTrailerBytes = 64;
 
 struct Checkpoint {

@@ -8,6 +8,9 @@
 //   defect D                     D_v  = Σ_{defects} |ΔR|² / (6 N_v T)
 //   charge (collective) D        D_σ  = |Σ_i z_i ΔR_i|² / (6 T Σ_i z_i²)
 //   Haven ratio                  H    = D*_q / D_σ, with D*_q the z²-weighted tracer D
+//   drift velocity of species s  v_s  = Σ_{i∈s} ΔR_i / (N_s T)
+//   drift velocity of defects    v_v  = Σ_{defects} ΔR / (N_v T)
+//   current density              j    = e Σ_i z_i ΔR_i / (V T)
 // (Murch, Solid State Ionics 7, 177 (1982) for the Haven ratio). The whole
 // run gives one estimate; equal blocks of the run give independent
 // estimates whose spread is the within-replica uncertainty.
@@ -28,6 +31,8 @@ struct DiffusionMoments {
   std::array<double, kDefectTypes> defect_r2{0, 0};
   Vec3 charge_displacement{0, 0, 0};     // Σ z_i ΔR_i
   double charge_weighted_r2 = 0.0;       // Σ z_i² |ΔR_i|²
+  std::vector<Vec3> ion_displacement;    // by species code: Σ_{i∈s} ΔR_i
+  std::array<Vec3, kDefectTypes> defect_displacement{};  // by defect type: Σ ΔR
 };
 
 struct Populations {
@@ -42,6 +47,10 @@ double correlation_factor(const DiffusionMoments& m, int code);
 double defect_d(const DiffusionMoments& m, const Populations& p, DefectType t);  // Å²/s
 double charge_d(const DiffusionMoments& m, const Populations& p);               // Å²/s
 double charge_weighted_tracer_d(const DiffusionMoments& m, const Populations& p);  // Å²/s
+Vec3 drift_velocity(const DiffusionMoments& m, const Populations& p, int code);     // Å/s, per ion
+Vec3 defect_drift_velocity(const DiffusionMoments& m, const Populations& p, DefectType t);  // Å/s
+// Σ z_i ΔR_i / T (e·Å/s): the current density times the volume over e.
+Vec3 charge_flux(const DiffusionMoments& m);
 
 struct TimeSample {
   double time_s = 0.0;

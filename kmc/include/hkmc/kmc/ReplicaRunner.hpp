@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -29,6 +30,14 @@ struct RunControl {
   int profile_axis = -1;
 };
 
+// What turns displacement sums into currents and mobilities; from the model.
+struct TransportConditions {
+  double volume_A3 = std::numeric_limits<double>::quiet_NaN();  // supercell volume, Å³
+  Vec3 field_v_per_angstrom{0, 0, 0};                           // V/Å
+  double temperature_k = std::numeric_limits<double>::quiet_NaN();  // K
+};
+TransportConditions transport_conditions(const KmcModel& model);
+
 struct ReplicaResult {
   int replica = 0;
   std::int64_t events = 0;
@@ -37,6 +46,7 @@ struct ReplicaResult {
   std::int64_t clamped_events = 0;
   bool stalled = false;  // no event could happen before the stop criterion
   Populations populations;
+  TransportConditions conditions;
   DiffusionMoments total;
   std::vector<DiffusionMoments> blocks;
   std::vector<TimeSample> samples;
