@@ -162,7 +162,7 @@ void print_summary(const kmc::Simulation& sim, const kmc::RunStatistics& stats, 
                              "{} NEBs in {:.1f} s{}\n",
                              cache.entries, cache.loaded, lookups > 0 ? cache.hits / lookups : 1.0,
                              cache.hits + cache.misses, cache.computed, cache.compute_seconds,
-                             cache.cache_file.empty() ? "" : ", saved to " + cache.cache_file);
+                             cache.saves == 0 ? "" : ", saved to " + cache.cache_file);
   }
 }
 

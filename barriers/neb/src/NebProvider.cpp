@@ -363,8 +363,14 @@ CacheFile NebBarrierProvider::snapshot() const {
 
 void NebBarrierProvider::save() const {
   if (m_settings.cache_file.empty()) return;
-  CacheFile file = snapshot();
   const auto stats = statistics();
+  {
+    // Nothing new: leave the file alone (a shipped or shared cache is not
+    // rewritten by runs that only read it).
+    std::lock_guard lock(m_save_mutex);
+    if (stats.computed == m_saved_computed && std::filesystem::exists(m_settings.cache_file)) return;
+  }
+  CacheFile file = snapshot();
   std::lock_guard lock(m_save_mutex);
   file.usage_hits = stats.hits - m_saved_hits;
   file.usage_misses = stats.misses - m_saved_misses;
