@@ -213,7 +213,7 @@ int run_export() {
       << kCsvHeader << "\n";
   for (const auto& r : file.records) {
     const auto& b = r.barrier;
-    out << fmt::format("{},{},{},{:.10g},{:.10g},{:.10g},{:.10g},{},{},{},{:.10g},{:.6g},{:.4g},{}\n",
+    out << fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{},{},{},{:.17g},{:.17g},{:.17g},{}\n",
                        csv_quote(r.hop_class), r.moving, csv_quote(r.occupancy), b.e_kra, b.e_forward,
                        b.e_backward, b.delta_e, neb::to_string(b.status), b.force_calls, b.attempts,
                        b.lattice_constant, b.max_force, b.wall_seconds, csv_quote(b.message));

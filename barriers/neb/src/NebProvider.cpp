@@ -68,7 +68,15 @@ NebBarrierProvider::NebBarrierProvider(const barriers::NebProviderSettings& sett
     spec.path = spec.kind == "torchscript" ? settings.potential : std::string();
     spec.torch.intra_op_threads = 1;  // oneTBB owns the cores; one libtorch thread per NEB
     m_potential = make_potential(spec);
+    // The file is identified by its SHA-256; its description names it without
+    // the directory, so a cache stays valid when the project moves.
     m_provenance.potential = m_potential->description();
+    if (spec.kind == "torchscript") {
+      const std::string name = std::filesystem::path(settings.potential).filename().string();
+      for (auto at = m_provenance.potential.find(settings.potential); at != std::string::npos;
+           at = m_provenance.potential.find(settings.potential))
+        m_provenance.potential.replace(at, settings.potential.size(), name);
+    }
     m_provenance.potential_sha256 =
         spec.kind == "torchscript" ? sha256_of_file(settings.potential) : "builtin";
     const HopBarrierSettings& h = m_hop_settings;
