@@ -467,6 +467,7 @@ std::string run_fingerprint(const RunSpec& s) {
   if (b.provider == "neb") {
     const auto& n = b.neb;
     line("barriers.neb.potential", n.potential);
+    line("barriers.neb.on_unusable", n.on_unusable);
     if (n.potential != "buckingham_coulomb") line("barriers.neb.potential (content)", file_digest(n.potential));
     std::string constants;
     for (const auto& [name, a] : n.lattice_constants) constants += " " + name + "=" + num(a);

@@ -265,6 +265,7 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
         attribute<std::int64_t>(cg.id(), "misses", cache.misses);
         attribute<std::int64_t>(cg.id(), "nebs", cache.computed);
         attribute<std::int64_t>(cg.id(), "failed", cache.failed);
+        attribute<std::int64_t>(cg.id(), "blocked_lookups", cache.blocked);
         attribute(cg.id(), "neb_seconds", cache.compute_seconds);
         string_attribute(cg.id(), "file", cache.cache_file);
       }
@@ -336,6 +337,7 @@ std::string summary_json(const Simulation& simulation, const RunStatistics& stat
                           {"hit_rate", lookups > 0 ? cache.hits / lookups : 1.0},
                           {"nebs", cache.computed},
                           {"failed", cache.failed},
+                          {"blocked_lookups", cache.blocked},
                           {"neb_seconds", cache.compute_seconds}};
   }
   json species = json::object();

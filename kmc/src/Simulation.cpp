@@ -162,6 +162,7 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
   ps.neb.potential = neb.potential;
   ps.neb.cache_file = neb.cache_file;
   ps.neb.compute_missing = neb.compute_missing;
+  ps.neb.block_unusable = neb.on_unusable == "block";
   ps.neb.images = neb.images;
   ps.neb.spring_ev_per_a2 = neb.spring_ev_per_a2;
   ps.neb.fmax_ev_per_a = neb.fmax_ev_per_a;

@@ -225,6 +225,27 @@ TEST_CASE("an unusable barrier stops the run with the environment and the reason
   g_fail_above = 1000;
 }
 
+TEST_CASE("on_unusable = block: flagged barriers block their hops (both directions) and are counted") {
+  g_fail_above = 4;
+  auto spec = mixed_spec("test_neb", 3000, 1);
+  spec.barriers.neb.on_unusable = "block";
+  kmc::Simulation sim(spec);
+  const auto results = sim.run();
+  CHECK(results[0].events == 3000);
+  const auto stats = sim.model().provider().statistics();
+  CHECK(stats.failed > 0);
+  CHECK(stats.blocked > 0);
+  // A vacancy whose every environment is all Br (more than 4): every one of
+  // its hops is flagged, so every rate is 0.
+  const auto& catalog = sim.model().catalog();
+  std::vector<lattice::Occupant> occupancy(sim.model().supercell().num_sites(), 2);  // all Br: 6+ Br
+  std::string scratch;
+  occupancy[0] = 0;  // a vacancy at site 0 whose every environment is all-Br
+  for (int k = 0; k < static_cast<int>(catalog.slots(0).size()); ++k)
+    CHECK(sim.model().hop_rate(0, k, occupancy, scratch).rate_hz == 0.0);
+  g_fail_above = 1000;
+}
+
 TEST_CASE("compute_missing = false refuses a barrier the cache lacks") {
   auto spec = mixed_spec("test_neb", 10, 1);
   spec.barriers.neb.compute_missing = false;

@@ -163,6 +163,10 @@ void print_summary(const kmc::Simulation& sim, const kmc::RunStatistics& stats, 
                              cache.entries, cache.loaded, lookups > 0 ? cache.hits / lookups : 1.0,
                              cache.hits + cache.misses, cache.computed, cache.compute_seconds,
                              cache.saves == 0 ? "" : ", saved to " + cache.cache_file);
+    if (cache.failed > 0 || cache.blocked > 0)
+      std::cout << fmt::format("note       {} flagged NEB barrier(s) computed; {} lookups found a flagged barrier "
+                               "and blocked that hop (on_unusable = \"block\")\n",
+                               cache.failed, cache.blocked);
   }
 }
 

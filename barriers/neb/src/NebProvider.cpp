@@ -7,6 +7,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <filesystem>
+#include <limits>
 #include <iostream>
 #include <sstream>
 #include <unordered_set>
@@ -23,7 +24,7 @@ using lattice::MechanismKind;
 struct NebBarrierProvider::Table {
   tbb::concurrent_unordered_map<EnvironmentKey, std::unique_ptr<Entry>, EnvironmentKeyHash> map;
   struct Counters {
-    std::int64_t hits = 0, misses = 0;
+    std::int64_t hits = 0, misses = 0, blocked = 0;
   };
   tbb::enumerable_thread_specific<Counters, tbb::cache_aligned_allocator<Counters>, tbb::ets_key_per_instance>
       counters;
@@ -252,12 +253,18 @@ namespace {
 [[noreturn]] void refuse_unusable(const CacheRecord& key, const HopBarrierRecord& r) {
   throw RuntimeError(fmt::format(
       "the NEB barrier of hop {} (moving {}, environment {}) is not usable: {} ({}); it is never used "
-      "silently. Change the NEB settings in [barriers.neb] (images, max_steps, fmax) or supply this "
-      "barrier from a table",
+      "silently. Change the NEB settings in [barriers.neb] (images, max_steps, fmax), supply this "
+      "barrier from a table, or block such hops with [barriers.neb] on_unusable = \"block\"",
       key.hop_class, key.moving, key.occupancy, to_string(r.status), r.message));
 }
 
 }  // namespace
+
+double NebBarrierProvider::unusable(const EnvironmentKey& key, const HopBarrierRecord& r) const {
+  if (!m_settings.block_unusable) refuse_unusable(describe(key), r);
+  ++m_table->counters.local().blocked;
+  return std::numeric_limits<double>::infinity();  // rate exp(-inf) = 0, both directions
+}
 
 double NebBarrierProvider::e_kra(const barriers::HopContext& hop) const {
   if (!hop.key) throw Error("internal: the neb provider needs the canonical key");
@@ -274,7 +281,7 @@ double NebBarrierProvider::e_kra(const barriers::HopContext& hop) const {
     compute(*hop.key, e);
     save_if_due();
   }
-  if (!e.record.usable()) refuse_unusable(describe(*hop.key), e.record);
+  if (!e.record.usable()) return unusable(*hop.key, e.record);
   return e.record.e_kra;
 }
 
@@ -287,7 +294,7 @@ std::optional<double> NebBarrierProvider::find(const barriers::HopContext& hop) 
   }
   count_hit();
   const HopBarrierRecord& r = it->second->record;
-  if (!r.usable()) refuse_unusable(describe(*hop.key), r);
+  if (!r.usable()) return unusable(*hop.key, r);
   return r.e_kra;
 }
 
@@ -339,6 +346,7 @@ barriers::ProviderStatistics NebBarrierProvider::statistics() const {
   for (const auto& c : m_table->counters) {
     s.hits += c.hits;
     s.misses += c.misses;
+    s.blocked += c.blocked;
   }
   s.entries = static_cast<std::int64_t>(m_table->map.size());
   s.loaded = m_loaded;

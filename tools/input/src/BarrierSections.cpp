@@ -66,7 +66,7 @@ void read_e_kra(SectionContext& ctx, const Field& f) {
 void read_neb(SectionContext& ctx, const Field& field) {
   auto& neb = ctx.spec.barriers.neb;
   if (!field) return;
-  auto t = field.table({"potential", "cache", "compute_missing", "images", "spring", "fmax", "relax_fmax",
+  auto t = field.table({"potential", "cache", "compute_missing", "on_unusable", "images", "spring", "fmax", "relax_fmax",
                         "max_steps", "cell", "lattice_constants", "save_every", "threads"});
   if (!t) return;
   t->report_unknown_keys();
@@ -93,6 +93,7 @@ void read_neb(SectionContext& ctx, const Field& field) {
     }
   }
   if (auto b = t->field("compute_missing").boolean()) neb.compute_missing = *b;
+  if (auto c = t->field("on_unusable").choice({"stop", "block"})) neb.on_unusable = *c;
   if (auto n = t->field("images").integer(1, 50, "must be an integer from 1 to 50")) neb.images = static_cast<int>(*n);
   if (auto x = t->field("spring").number(positive, "must be > 0 eV/Å²")) neb.spring_ev_per_a2 = *x;
   if (auto x = t->field("fmax").number(positive, "must be > 0 eV/Å")) neb.fmax_ev_per_a = *x;

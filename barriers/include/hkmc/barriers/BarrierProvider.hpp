@@ -44,6 +44,7 @@ struct ProviderStatistics {
   std::int64_t misses = 0;     // lookups that found nothing (each led to one computation or a wait)
   std::int64_t computed = 0;   // barriers computed in this process (NEBs)
   std::int64_t failed = 0;     // of which unusable (flagged, never used as a barrier)
+  std::int64_t blocked = 0;    // lookups of unusable barriers answered "blocked" (rate 0)
   double compute_seconds = 0;  // wall time inside computations, summed over threads
   std::int64_t saves = 0;      // cache files written
   std::string cache_file;      // empty: not persisted
@@ -80,6 +81,10 @@ struct NebProviderSettings {
   std::string potential = "buckingham_coulomb";  // kind, or a TorchScript file (absolute)
   std::string cache_file;                        // HDF5; empty: in memory only
   bool compute_missing = true;                   // false: a missing barrier is an error
+  // A barrier whose NEB is flagged (not converged, pathological, failed):
+  // false stops the run naming it; true blocks that hop (rate 0, in both
+  // directions: they share the key) and counts it.
+  bool block_unusable = false;
   int images = 5;
   double spring_ev_per_a2 = 0.1;
   double fmax_ev_per_a = 0.05;                   // CI-NEB convergence

@@ -70,6 +70,7 @@ struct NebSpec {
   std::string potential = "buckingham_coulomb";  // or a TorchScript file (absolute, resolved)
   std::string cache_file;                // HDF5 (absolute, resolved); empty: not persisted
   bool compute_missing = true;           // false: a barrier missing from the cache is an error
+  std::string on_unusable = "stop";      // stop | block: what a flagged NEB barrier does
   int images = 5;
   double spring_ev_per_a2 = 0.1;
   double fmax_ev_per_a = 0.05;

@@ -79,6 +79,8 @@ class NebBarrierProvider final : public barriers::BarrierProvider {
   void take_records(const CacheFile& file, bool from_disk);
   void save_if_due() const;
   void count_hit() const;
+  // E_KRA for a flagged record: +inf (hop blocked) or an error naming it.
+  double unusable(const lattice::EnvironmentKey& key, const HopBarrierRecord& r) const;
   void count_miss() const;
 
   barriers::NebProviderSettings m_settings;
