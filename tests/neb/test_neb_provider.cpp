@@ -62,7 +62,9 @@ std::string temp_path(const std::string& name) {
 }
 
 const neb::NebBarrierProvider& neb_provider(const kmc::Simulation& sim) {
-  return dynamic_cast<const neb::NebBarrierProvider&>(sim.model().provider());
+  const auto* p = neb::as_neb_provider(sim.model().provider());
+  REQUIRE(p != nullptr);
+  return *p;
 }
 
 }  // namespace
@@ -250,6 +252,26 @@ TEST_CASE("compute_missing = false refuses a barrier the cache lacks") {
   auto spec = mixed_spec("test_neb", 10, 1);
   spec.barriers.neb.compute_missing = false;
   CHECK_THROWS_WITH_AS(kmc::Simulation(spec).run(), doctest::Contains("compute_missing = false"), RuntimeError);
+}
+
+TEST_CASE("runs of one process with the same neb settings share one cache (sweep points)") {
+  // Two simulations at different temperatures: the second computes nothing.
+  auto spec = test::perovskite_spec(5.76, 4, {{"Br", 1.0}}, 1, 50);
+  spec.barriers.provider = "neb";
+  spec.barriers.neb.potential = "buckingham_coulomb";
+  spec.barriers.r_env_angstrom = 3.6;  // one environment per moving species
+  kmc::Simulation first(spec);
+  (void)first.run();
+  const auto computed = first.model().provider().statistics().computed;
+  CHECK(computed == 1);
+  spec.kmc.temperature_k = 500;
+  kmc::Simulation second(spec);
+  (void)second.run();
+  CHECK(second.model().provider().statistics().computed == computed);  // nothing new
+  CHECK(&neb_provider(first) == &neb_provider(second));
+  // Another r_env with the same settings would give other keys: refused.
+  spec.barriers.r_env_angstrom = 5.0;
+  CHECK_THROWS_WITH_AS(kmc::Simulation{spec}, doctest::Contains("separate cache files"), InputError);
 }
 
 TEST_CASE("real CI-NEB barriers: CsPbBr3 vacancy hop with the C++ reference potential") {

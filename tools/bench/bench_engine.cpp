@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
                  after.computed - cache_before.computed);
 #ifdef HKMC_HAVE_NEB_PROVIDER
       // Lookup cost and memory per record on this cache's own keys.
-      const auto& neb = dynamic_cast<const hkmc::neb::NebBarrierProvider&>(provider);
+      const auto& neb = *hkmc::neb::as_neb_provider(provider);
       std::vector<hkmc::lattice::EnvironmentKey> keys;
       const auto& catalog = sim.model().catalog();
       auto occupancy = engine.occupancy();

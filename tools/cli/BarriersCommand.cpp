@@ -105,7 +105,9 @@ int run_precompute() {
     throw InputError("barriers precompute: " + g.input + " has no [barriers.neb] cache file to fill");
   spec.barriers.neb.compute_missing = true;
   kmc::Simulation simulation(spec, kmc::Simulation::Purpose::kEquilibrium);
-  const auto& provider = dynamic_cast<const neb::NebBarrierProvider&>(simulation.model().provider());
+  const auto* neb_provider = neb::as_neb_provider(simulation.model().provider());
+  if (!neb_provider) throw Error("internal: provider \"neb\" is not the NEB provider");
+  const auto& provider = *neb_provider;
   // The species the input can put on the lattice (any composition of them).
   std::set<std::string> names;
   for (const auto& [name, f] : spec.composition.fractions)

@@ -100,13 +100,14 @@ NebBarrierProvider::~NebBarrierProvider() {
 }
 
 void NebBarrierProvider::attach(const lattice::HopCatalog& catalog) {
+  std::lock_guard attach_lock(m_attach_mutex);
   const auto& crystal = catalog.supercell().crystal();
   if (crystal.prototype() != "perovskite")
     throw InputError("[barriers] provider = \"neb\" builds cubic-perovskite NEB cells; prototype \"" +
                      crystal.prototype() + "\" is not supported (use provider \"table\" for it)");
   const double a = crystal.cell()(0, 0);
-  m_classes.clear();
-  m_class_of_signature.clear();
+  std::vector<ClassInfo> classes;
+  std::map<std::string, int> class_of_signature;
   for (const auto& hc : catalog.classes()) {
     const auto kind = catalog.mechanisms()[hc.mechanism].kind;
     ClassInfo info;
@@ -128,13 +129,27 @@ void NebBarrierProvider::attach(const lattice::HopCatalog& catalog) {
                                  hc.distance_angstrom / a, hc.template_vectors.size());
     // Distinct classes that look alike in words get a running number (their
     // order is fixed by the lattice geometry).
-    for (int k = 2; m_class_of_signature.count(info.signature); ++k)
+    for (int k = 2; class_of_signature.count(info.signature); ++k)
       info.signature = fmt::format("{}|{}|d={:.4f}|n={}#{}", to_string(g.kind), hc.path_type,
                                    hc.distance_angstrom / a, hc.template_vectors.size(), k);
-    m_class_of_signature[info.signature] = static_cast<int>(m_classes.size());
-    m_classes.push_back(std::move(info));
+    class_of_signature[info.signature] = static_cast<int>(classes.size());
+    classes.push_back(std::move(info));
   }
-  m_provenance.environment = fmt::format("prototype perovskite, r_env/a = {:.4f}", catalog.r_env() / a);
+  const std::string environment = fmt::format("prototype perovskite, r_env/a = {:.4f}", catalog.r_env() / a);
+  if (m_attached) {
+    // Shared by several runs of one process (sweep points): their keys must
+    // mean the same hops.
+    bool same = environment == m_provenance.environment && classes.size() == m_classes.size();
+    for (std::size_t c = 0; same && c < classes.size(); ++c) same = classes[c].signature == m_classes[c].signature;
+    if (!same)
+      throw InputError("[barriers.neb] cache '" + m_settings.cache_file +
+                       "' is shared by runs of this process whose hop classes or r_env differ; give them "
+                       "separate cache files");
+    return;
+  }
+  m_classes = std::move(classes);
+  m_class_of_signature = std::move(class_of_signature);
+  m_provenance.environment = environment;
   m_attached = true;
   if (m_file) {
     const std::string diff = m_file->provenance.difference(m_provenance);
@@ -416,10 +431,60 @@ void NebBarrierProvider::save_if_due() const {
   save();
 }
 
+namespace {
+
+// What a run sees: its own provider object forwarding to one cache shared by
+// every run of the process with the same settings (the points of a sweep), so
+// an environment met by several points is computed once.
+class SharedNebProvider final : public barriers::BarrierProvider {
+ public:
+  explicit SharedNebProvider(std::shared_ptr<NebBarrierProvider> shared) : m_shared(std::move(shared)) {}
+  std::string name() const override { return m_shared->name(); }
+  barriers::ProviderNeeds needs() const override { return m_shared->needs(); }
+  double e_kra(const barriers::HopContext& hop) const override { return m_shared->e_kra(hop); }
+  void check(const lattice::HopCatalog& catalog) const override { m_shared->check(catalog); }
+  void attach(const lattice::HopCatalog& catalog) override { m_shared->attach(catalog); }
+  bool on_demand() const override { return true; }
+  std::optional<double> find(const barriers::HopContext& hop) const override { return m_shared->find(hop); }
+  void prepare(std::span<const EnvironmentKey> keys) const override { m_shared->prepare(keys); }
+  barriers::ProviderStatistics statistics() const override { return m_shared->statistics(); }
+  void save() const override { m_shared->save(); }
+  const NebBarrierProvider& shared() const { return *m_shared; }
+
+ private:
+  std::shared_ptr<NebBarrierProvider> m_shared;
+};
+
+std::string sharing_key(const barriers::NebProviderSettings& s, const lattice::SpeciesTable& species) {
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|", s.potential, s.cache_file, s.compute_missing,
+                                s.block_unusable, s.images, s.spring_ev_per_a2, s.fmax_ev_per_a,
+                                s.relax_fmax_ev_per_a, s.max_steps, s.cell_repeats, s.save_every_s, s.threads);
+  for (const auto& [name, a] : s.lattice_constants) key += fmt::format("{}={};", name, a);
+  for (auto code : species.codes()) key += species.name(code) + ",";
+  return key;
+}
+
+}  // namespace
+
+const NebBarrierProvider* as_neb_provider(const barriers::BarrierProvider& provider) {
+  if (const auto* p = dynamic_cast<const NebBarrierProvider*>(&provider)) return p;
+  if (const auto* p = dynamic_cast<const SharedNebProvider*>(&provider)) return &p->shared();
+  return nullptr;
+}
+
 void register_neb_provider() {
   barriers::register_provider("neb", [](const barriers::ProviderSettings& settings,
                                         const lattice::SpeciesTable& species) {
-    return std::make_unique<NebBarrierProvider>(settings.neb, species);
+    static std::mutex mutex;
+    static std::map<std::string, std::weak_ptr<NebBarrierProvider>> live;
+    const std::string key = sharing_key(settings.neb, species);
+    std::lock_guard lock(mutex);
+    auto shared = live[key].lock();
+    if (!shared) {
+      shared = std::make_shared<NebBarrierProvider>(settings.neb, species);
+      live[key] = shared;
+    }
+    return std::make_unique<SharedNebProvider>(std::move(shared));
   });
 }
 

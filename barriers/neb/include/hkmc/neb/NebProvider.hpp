@@ -92,6 +92,7 @@ class NebBarrierProvider final : public barriers::BarrierProvider {
   std::vector<ClassInfo> m_classes;
   std::map<std::string, int> m_class_of_signature;
   bool m_attached = false;
+  std::mutex m_attach_mutex;
   std::unique_ptr<CacheFile> m_file;  // read in the constructor, taken in attach()
 
   struct Table;
@@ -105,7 +106,12 @@ class NebBarrierProvider final : public barriers::BarrierProvider {
 };
 
 // Makes provider "neb" known to barriers::make_provider. Call once before
-// reading inputs (the CLI does).
+// reading inputs (the CLI does). Runs of one process with the same settings
+// and species (the points of a sweep) share one cache: an environment met by
+// several of them is computed once, and their counters are the cache's.
 void register_neb_provider();
+
+// The NEB provider behind a run's provider, or null if it is another kind.
+const NebBarrierProvider* as_neb_provider(const barriers::BarrierProvider& provider);
 
 }  // namespace hkmc::neb
