@@ -43,6 +43,13 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
                         *barrier(m, k, static_cast<Occupant>(moving), {}, {}, nullptr), 0.0);
   }
 
+  m_env_deltas.assign(n_mobile, {});
+  for (int m = 0; m < n_mobile; ++m)
+    for (const auto& slot : m_catalog.slots(m)) {
+      std::vector<int> deltas;
+      for (const auto& e : slot.environment) deltas.push_back(m_supercell.linear_delta(e, m));
+      m_env_deltas[m].push_back(std::move(deltas));
+    }
   m_fast_slots.assign(n_mobile, {});
   for (int m = 0; m < n_mobile; ++m)
     for (int k = 0; k < static_cast<int>(m_catalog.slots(m).size()); ++k) {
@@ -177,7 +184,15 @@ barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const O
   if (tabulated()) return m_rate_cache[cache_index(mobile, slot_index, moving, pushed)];
   int counts[256] = {0};
   if (m_needs_environment) {
-    m_catalog.environment(slot, site, occupancy, env_buffer);
+    if (m_supercell.interior(cell, m_reach)) {
+      // Away from the box faces the environment sites are fixed index offsets.
+      const auto& deltas = m_env_deltas[mobile][slot_index];
+      env_buffer.resize(deltas.size());
+      for (std::size_t k = 0; k < deltas.size(); ++k)
+        env_buffer[k] = static_cast<char>(occupancy[site + deltas[k]]);
+    } else {
+      m_catalog.environment(slot, site, occupancy, env_buffer);
+    }
     for (char c : env_buffer) counts[static_cast<unsigned char>(c)]++;
   } else {
     env_buffer.clear();

@@ -118,6 +118,8 @@ class KmcModel {
   // on (site basis, slot, moving species, pushed species): precomputed here.
   std::vector<barriers::HopRate> m_rate_cache;
   std::vector<std::vector<FastSlot>> m_fast_slots;
+  // Per basis site and slot: Supercell::linear_delta of each environment site.
+  std::vector<std::vector<std::vector<int>>> m_env_deltas;
   std::vector<std::vector<lattice::SiteOffset>> m_dependents;
   std::vector<std::vector<int>> m_dependent_deltas;
   std::vector<std::vector<std::uint8_t>> m_dependent_is_interstitial;
