@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hkmc/neb/Sha256.hpp"
 #include "../CliTestSupport.hpp"
 #include "FitHamiltonianCommand.hpp"
 #include "hkmc/barriers/LatticeHamiltonian.hpp"
@@ -105,11 +106,11 @@ TEST_CASE("fit-hamiltonian settings: a supercell too small for the shells; bad f
 }
 
 TEST_CASE("SHA-256 of the FIPS 180-4 examples") {
-  CHECK(hkmc::cli::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(hkmc::cli::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(hkmc::cli::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+  CHECK(hkmc::neb::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(hkmc::neb::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(hkmc::neb::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  CHECK(hkmc::cli::sha256_hex(std::string(1000000, 'a')) ==
+  CHECK(hkmc::neb::sha256_hex(std::string(1000000, 'a')) ==
         "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 

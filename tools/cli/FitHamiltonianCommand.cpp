@@ -20,6 +20,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "hkmc/neb/Sha256.hpp"
 #include "hkmc/barriers/HamiltonianFit.hpp"
 #include "hkmc/common/Error.hpp"
 #include "hkmc/lattice/Prototypes.hpp"
@@ -351,64 +352,6 @@ FitSettings read_fit_settings(const std::string& path) {
   return s;
 }
 
-// ---------------------------------------------------------------- SHA-256
-
-std::string sha256_hex(const std::string& bytes) {
-  static constexpr std::uint32_t k[64] = {
-      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-  std::uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  auto rotr = [](std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
-  std::string msg = bytes;
-  const std::uint64_t bits = static_cast<std::uint64_t>(bytes.size()) * 8;
-  msg.push_back(static_cast<char>(0x80));
-  while (msg.size() % 64 != 56) msg.push_back('\0');
-  for (int i = 7; i >= 0; --i) msg.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
-  for (std::size_t block = 0; block < msg.size(); block += 64) {
-    std::uint32_t w[64];
-    for (int t = 0; t < 16; ++t) {
-      w[t] = 0;
-      for (int b = 0; b < 4; ++b) w[t] = (w[t] << 8) | static_cast<unsigned char>(msg[block + 4 * t + b]);
-    }
-    for (int t = 16; t < 64; ++t) {
-      const std::uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-      const std::uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
-      w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int t = 0; t < 64; ++t) {
-      const std::uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[t] + w[t];
-      const std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-      hh = g;
-      g = f;
-      f = e;
-      e = d + t1;
-      d = c;
-      c = b;
-      b = a;
-      a = t1 + t2;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
-  }
-  std::string out;
-  for (auto word : h) out += fmt::format("{:08x}", word);
-  return out;
-}
-
-std::string sha256_file_hex(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw RuntimeError("cannot read '" + path + "' to compute its SHA-256");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return sha256_hex(s.str());
-}
 
 // ---------------------------------------------------------------- the command
 
@@ -674,7 +617,7 @@ int run_fit_hamiltonian_command() {
   pspec.path = s.model;
   pspec.torch.intra_op_threads = 1;  // TBB owns the cores; one libtorch thread per relaxation
   const auto potential = neb::make_potential(pspec);
-  const std::string sha = s.model.empty() ? std::string() : sha256_file_hex(s.model);
+  const std::string sha = s.model.empty() ? std::string() : neb::sha256_of_file(s.model);
 
   const bool interstitials = s.has("interstitial");
   const lattice::Supercell supercell(lattice::make_perovskite(s.vegard ? s.vegard_a[0] : s.fixed_a, interstitials),

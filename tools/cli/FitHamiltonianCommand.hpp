@@ -59,11 +59,6 @@ struct FitSettings {
 // settings file's directory.
 FitSettings read_fit_settings(const std::string& path);
 
-// SHA-256 of a file's bytes as 64 lowercase hex digits (FIPS 180-4); throws
-// RuntimeError if the file cannot be read.
-std::string sha256_file_hex(const std::string& path);
-std::string sha256_hex(const std::string& bytes);
-
 CLI::App* add_fit_hamiltonian_command(CLI::App& app);
 // Throws hkmc::InputError / hkmc::Error; main turns them into exit codes.
 int run_fit_hamiltonian_command();

@@ -1,7 +1,5 @@
 #include "hkmc/neb/BarrierCacheFile.hpp"
 
-#include <openssl/evp.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -302,32 +300,6 @@ MergeReport merge_cache(CacheFile& into, const CacheFile& from, const std::strin
     if (kept.usable() != r.barrier.usable() || std::abs(kept.e_kra - r.barrier.e_kra) > 1e-6) ++report.conflicts;
   }
   return report;
-}
-
-std::string sha256_of_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw RuntimeError("cannot read '" + path + "' to take its SHA-256");
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
-    EVP_MD_CTX_free(ctx);
-    throw RuntimeError("SHA-256 unavailable (OpenSSL)");
-  }
-  std::vector<char> buffer(1 << 16);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    if (in.gcount() > 0) EVP_DigestUpdate(ctx, buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
 }
 
 }  // namespace hkmc::neb

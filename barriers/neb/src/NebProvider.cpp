@@ -14,6 +14,7 @@
 
 #include "hkmc/common/Error.hpp"
 #include "hkmc/neb/PotentialRegistry.hpp"
+#include "hkmc/neb/Sha256.hpp"
 
 namespace hkmc::neb {
 

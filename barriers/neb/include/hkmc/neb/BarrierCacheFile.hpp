@@ -68,7 +68,4 @@ struct MergeReport {
 MergeReport merge_cache(CacheFile& into, const CacheFile& from, const std::string& into_name,
                         const std::string& from_name);
 
-// SHA-256 of a file's bytes, lower-case hex. Throws RuntimeError if unreadable.
-std::string sha256_of_file(const std::string& path);
-
 }  // namespace hkmc::neb
