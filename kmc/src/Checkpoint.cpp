@@ -180,29 +180,12 @@ void sync_directory(const std::string& path) {
   throw InputError("checkpoint '" + name + "': " + why);
 }
 
-bool has_link(hid_t parent, const char* path) { return H5Lexists(parent, path, H5P_DEFAULT) > 0; }
-
 std::string read_string_attribute(hid_t obj, const char* name, const std::string& file) {
-  if (H5Aexists(obj, name) <= 0) refuse(file, std::string("attribute '") + name + "' is missing");
-  Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "attribute");
-  Handle type(H5Aget_type(attr.id()), H5Tclose, "type");
-  if (H5Tget_class(type.id()) != H5T_STRING || H5Tis_variable_str(type.id()) > 0)
-    refuse(file, std::string("attribute '") + name + "' is not a fixed-length string");
-  const std::size_t size = H5Tget_size(type.id());
-  if (size == 0 || size > (1u << 20)) refuse(file, std::string("attribute '") + name + "' has a bad size");
-  std::string value(size, '\0');
-  if (H5Aread(attr.id(), type.id(), value.data()) < 0) refuse(file, std::string("cannot read attribute '") + name + "'");
-  return value.substr(0, value.find('\0'));
+  return hdf5::read_string_attribute(obj, name, [&](const std::string& why) { refuse(file, why); });
 }
 
 std::int64_t read_int_attribute(hid_t obj, const char* name, const std::string& file) {
-  if (H5Aexists(obj, name) <= 0) refuse(file, std::string("attribute '") + name + "' is missing");
-  Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "attribute");
-  Handle space(H5Aget_space(attr.id()), H5Sclose, "dataspace");
-  if (H5Sget_simple_extent_npoints(space.id()) != 1) refuse(file, std::string("attribute '") + name + "' is not a scalar");
-  std::int64_t value = 0;
-  if (H5Aread(attr.id(), H5T_NATIVE_INT64, &value) < 0) refuse(file, std::string("cannot read attribute '") + name + "'");
-  return value;
+  return hdf5::read_int_attribute(obj, name, [&](const std::string& why) { refuse(file, why); });
 }
 
 std::string read_string_dataset(hid_t parent, const char* name, const std::string& file) {

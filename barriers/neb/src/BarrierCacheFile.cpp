@@ -31,27 +31,14 @@ const std::vector<std::pair<std::string, HopBarrierStatus>>& status_names() {
 
 // ---- reading: every shape and type checked, errors name the file.
 
-bool has_link(hid_t parent, const char* name) { return H5Lexists(parent, name, H5P_DEFAULT) > 0; }
+using hdf5::has_link;
 
 std::string read_string_attribute(hid_t obj, const char* name, const std::string& path) {
-  if (H5Aexists(obj, name) <= 0) refuse(path, std::string("attribute '") + name + "' is missing");
-  Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "attribute");
-  Handle type(H5Aget_type(attr.id()), H5Tclose, "type");
-  if (H5Tget_class(type.id()) != H5T_STRING || H5Tis_variable_str(type.id()) > 0)
-    refuse(path, std::string("attribute '") + name + "' is not a fixed-length string");
-  const std::size_t size = H5Tget_size(type.id());
-  if (size == 0 || size > (1u << 20)) refuse(path, std::string("attribute '") + name + "' has a bad size");
-  std::string value(size, '\0');
-  if (H5Aread(attr.id(), type.id(), value.data()) < 0) refuse(path, std::string("cannot read attribute '") + name + "'");
-  return value.substr(0, value.find('\0'));
+  return hdf5::read_string_attribute(obj, name, [&](const std::string& why) { refuse(path, why); });
 }
 
 std::int64_t read_int_attribute(hid_t obj, const char* name, const std::string& path) {
-  if (H5Aexists(obj, name) <= 0) refuse(path, std::string("attribute '") + name + "' is missing");
-  Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "attribute");
-  std::int64_t value = 0;
-  if (H5Aread(attr.id(), H5T_NATIVE_INT64, &value) < 0) refuse(path, std::string("cannot read attribute '") + name + "'");
-  return value;
+  return hdf5::read_int_attribute(obj, name, [&](const std::string& why) { refuse(path, why); });
 }
 
 template <class T>

@@ -289,11 +289,12 @@ double NebBarrierProvider::e_kra(const barriers::HopContext& hop) const {
     count_hit();
   } else {
     count_miss();
-    if (!m_settings.compute_missing)
+    if (!m_settings.compute_missing) {
+      const auto d = describe(*hop.key);
       throw RuntimeError(fmt::format("no barrier in the cache for hop {} (moving {}, environment {}), and "
                                      "[barriers.neb] compute_missing = false",
-                                     describe(*hop.key).hop_class, describe(*hop.key).moving,
-                                     describe(*hop.key).occupancy));
+                                     d.hop_class, d.moving, d.occupancy));
+    }
     compute(*hop.key, e);
     save_if_due();
   }

@@ -116,6 +116,35 @@ inline void string_list(hid_t parent, const std::string& name, const std::vector
   if (n) check(H5Dwrite(set.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), name);
 }
 
+// ---- reading. Each file kind words its own errors: `refuse(why)` must throw.
+
+inline bool has_link(hid_t parent, const char* name) { return H5Lexists(parent, name, H5P_DEFAULT) > 0; }
+
+template <class Refuse>
+std::string read_string_attribute(hid_t obj, const char* name, Refuse&& refuse) {
+  if (H5Aexists(obj, name) <= 0) refuse(std::string("attribute '") + name + "' is missing");
+  Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "attribute");
+  Handle type(H5Aget_type(attr.id()), H5Tclose, "type");
+  if (H5Tget_class(type.id()) != H5T_STRING || H5Tis_variable_str(type.id()) > 0)
+    refuse(std::string("attribute '") + name + "' is not a fixed-length string");
+  const std::size_t size = H5Tget_size(type.id());
+  if (size == 0 || size > (1u << 20)) refuse(std::string("attribute '") + name + "' has a bad size");
+  std::string value(size, '\0');
+  if (H5Aread(attr.id(), type.id(), value.data()) < 0) refuse(std::string("cannot read attribute '") + name + "'");
+  return value.substr(0, value.find('\0'));
+}
+
+template <class Refuse>
+std::int64_t read_int_attribute(hid_t obj, const char* name, Refuse&& refuse) {
+  if (H5Aexists(obj, name) <= 0) refuse(std::string("attribute '") + name + "' is missing");
+  Handle attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "attribute");
+  Handle space(H5Aget_space(attr.id()), H5Sclose, "dataspace");
+  if (H5Sget_simple_extent_npoints(space.id()) != 1) refuse(std::string("attribute '") + name + "' is not a scalar");
+  std::int64_t value = 0;
+  if (H5Aread(attr.id(), H5T_NATIVE_INT64, &value) < 0) refuse(std::string("cannot read attribute '") + name + "'");
+  return value;
+}
+
 // Files are built in memory (core driver, no backing store) and written by
 // write_file_durably: HDF5 never writes to disk itself. libhdf5 1.10 cannot
 // recover from a failed write at H5Fclose (a full disk): the half-closed file
