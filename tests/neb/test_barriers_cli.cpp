@@ -125,6 +125,13 @@ TEST_CASE("bad [barriers.neb] input is reported with file, key and rule") {
   check("potential = \"missing.pt\"\n", "no such file");
   check("cache = \"nodir/cache.h5\"\n", "its directory does not exist");
   check("colour = 1\n", "colour");
+  check("on_unusable = \"skip\"\n", "on_unusable = \"skip\"");
+  check("compute_missing = 1\n", "compute_missing");
+  check("spring = 0\n", "spring = 0: must be > 0 eV/Å²");
+  check("relax_fmax = 0\n", "relax_fmax = 0: must be > 0 eV/Å");
+  check("max_steps = 0\n", "max_steps = 0: must be an integer from 1 to 1000000");
+  check("save_every = -5\n", "save_every = -5: must be >= 0 s");
+  check("threads = -1\n", "threads = -1: must be an integer >= 0");
   // r_env too large for the 3x3x3 NEB cell: refused before any NEB runs.
   check("", "r_env", "r_env = 12.0\n");
 }
