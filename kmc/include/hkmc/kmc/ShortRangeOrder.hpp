@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "hkmc/kmc/NeighbourShells.hpp"
 #include "hkmc/lattice/Species.hpp"
 #include "hkmc/lattice/Supercell.hpp"
 
@@ -18,15 +19,14 @@ class ShortRangeOrder {
  public:
   ShortRangeOrder(const lattice::Supercell& supercell, int shells);
 
-  int shells() const { return static_cast<int>(m_shell_distance.size()); }
-  double shell_distance_angstrom(int k) const { return m_shell_distance[k]; }
+  int shells() const { return m_shells.shells(); }
+  double shell_distance_angstrom(int k) const { return m_shells.distance_angstrom(k); }
   // α[k][i][j] flattened as (k * codes + i) * codes + j; NaN where undefined.
   std::vector<double> alpha(std::span<const lattice::Occupant> occupancy, int codes) const;
 
  private:
   lattice::Supercell m_supercell;
-  std::vector<double> m_shell_distance;                          // Å
-  std::vector<std::vector<std::vector<lattice::SiteOffset>>> m_neighbors;  // [mobile][shell]
+  NeighbourShells m_shells;
 };
 
 }  // namespace hkmc::kmc
