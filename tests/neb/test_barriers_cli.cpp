@@ -73,6 +73,25 @@ TEST_CASE("precompute, then a run that finds everything; show, export, import, m
   CHECK(show.output.find("potential_sha256 builtin") != std::string::npos);
   CHECK(show.output.find("E_KRA (eV)") != std::string::npos);
 
+  // inspect: nothing flagged, so nothing to do without --all; with --all the
+  // record is computed again, must come out identical (a record is a pure
+  // function of its key), and its path is written as extended XYZ.
+  auto none = run_command("barriers inspect " + in + " -o " + s.path("paths"));
+  INFO(none.output);
+  CHECK(none.code == 0);
+  CHECK(none.output.find("0 records inspected") != std::string::npos);
+  auto all = run_command("barriers inspect --all " + in + " -o " + s.path("paths"));
+  INFO(all.output);
+  REQUIRE(all.code == 0);
+  CHECK(all.output.find("1 records inspected (1 reproduced exactly)") != std::string::npos);
+  const auto xyz = hkmc::test::read_text(s.path("paths/environment_0000.xyz"));
+  CHECK(xyz.find("initial state, relaxed") != std::string::npos);
+  CHECK(xyz.find("attempt 1 image 6/6") != std::string::npos);  // 5 images + 2 ends
+  CHECK(xyz.find("Lattice=\"17.28") != std::string::npos);     // 3 x 5.76 A
+  // The XYZ files are not replaced without --force.
+  CHECK(run_command("barriers inspect --all " + in + " -o " + s.path("paths")).code == 2);
+  CHECK(run_command("barriers inspect --all --force " + in + " -o " + s.path("paths")).code == 0);
+
   REQUIRE(run_command("barriers export " + s.path("cache.h5") + " -o " + s.path("cache.csv")).code == 0);
   REQUIRE(run_command("barriers import " + s.path("cache.csv") + " -o " + s.path("copy.h5")).code == 0);
   const auto original = hkmc::neb::read_cache_file(s.path("cache.h5"));

@@ -15,6 +15,7 @@
 #include "hkmc/input/InputReader.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/neb/BarrierCacheFile.hpp"
+#include "hkmc/neb/ExtXyz.hpp"
 #include "hkmc/neb/NebProvider.hpp"
 
 namespace hkmc::cli {
@@ -29,6 +30,7 @@ struct Options {
   std::vector<std::string> caches;
   std::string output;
   bool force = false;
+  bool all = false;
 };
 Options g;
 
@@ -96,18 +98,27 @@ std::vector<lattice::EnvironmentKey> enumerate_keys(const kmc::KmcModel& model,
   return keys;
 }
 
-int run_precompute() {
-  auto spec = input::read_input_file(g.input, g.overrides);
+// An input's NEB provider and the environments its hops can meet.
+struct InputEnvironments {
+  kmc::RunSpec spec;
+  std::unique_ptr<kmc::Simulation> simulation;
+  const neb::NebBarrierProvider* provider = nullptr;
+  std::vector<lattice::EnvironmentKey> keys;
+};
+
+InputEnvironments input_environments(const std::string& command, bool compute_missing) {
+  InputEnvironments in;
+  in.spec = input::read_input_file(g.input, g.overrides);
+  auto& spec = in.spec;
   if (spec.barriers.provider != "neb")
-    throw InputError("barriers precompute: " + g.input + " uses provider \"" + spec.barriers.provider +
+    throw InputError("barriers " + command + ": " + g.input + " uses provider \"" + spec.barriers.provider +
                      "\"; it needs [barriers] provider = \"neb\"");
   if (spec.barriers.neb.cache_file.empty())
-    throw InputError("barriers precompute: " + g.input + " has no [barriers.neb] cache file to fill");
-  spec.barriers.neb.compute_missing = true;
-  kmc::Simulation simulation(spec, kmc::Simulation::Purpose::kEquilibrium);
-  const auto* neb_provider = neb::as_neb_provider(simulation.model().provider());
-  if (!neb_provider) throw Error("internal: provider \"neb\" is not the NEB provider");
-  const auto& provider = *neb_provider;
+    throw InputError("barriers " + command + ": " + g.input + " has no [barriers.neb] cache file");
+  spec.barriers.neb.compute_missing = compute_missing;
+  in.simulation = std::make_unique<kmc::Simulation>(spec, kmc::Simulation::Purpose::kEquilibrium);
+  in.provider = neb::as_neb_provider(in.simulation->model().provider());
+  if (!in.provider) throw Error("internal: provider \"neb\" is not the NEB provider");
   // The species the input can put on the lattice (any composition of them).
   std::set<std::string> names;
   for (const auto& [name, f] : spec.composition.fractions)
@@ -117,15 +128,23 @@ int run_precompute() {
       if (f > 0) names.insert(name);
   if (!spec.defects.interstitial_species.empty()) names.insert(spec.defects.interstitial_species);
   std::vector<lattice::Occupant> codes;
-  for (const auto& name : names) codes.push_back(simulation.model().species().code(name));
+  for (const auto& name : names) codes.push_back(in.simulation->model().species().code(name));
   std::sort(codes.begin(), codes.end());
-  const auto keys = enumerate_keys(simulation.model(), codes, g.max_vacancies, g.limit);
+  in.keys = enumerate_keys(in.simulation->model(), codes, g.max_vacancies, g.limit);
+  return in;
+}
+
+int run_precompute() {
+  const InputEnvironments in = input_environments("precompute", true);
+  const auto& provider = *in.provider;
+  const auto& keys = in.keys;
+  const auto& spec = in.spec;
   std::vector<lattice::EnvironmentKey> missing;
   for (const auto& k : keys)
     if (!provider.contains(k)) missing.push_back(k);
   std::cout << fmt::format("{} environments ({} hop classes, up to {} vacancies in an environment): {} in the "
                            "cache, {} to compute\n",
-                           keys.size(), simulation.model().catalog().classes().size(), g.max_vacancies,
+                           keys.size(), in.simulation->model().catalog().classes().size(), g.max_vacancies,
                            keys.size() - missing.size(), missing.size());
   // In chunks of 8, saving after each: a killed precompute resumes where it stopped.
   const std::size_t chunk = 8;
@@ -145,6 +164,55 @@ int run_precompute() {
   std::cout << fmt::format("cache {}: {} entries, {} computed now ({} unusable), {:.1f} s of NEB\n",
                            spec.barriers.neb.cache_file, stats.entries, stats.computed, stats.failed,
                            stats.compute_seconds);
+  return 0;
+}
+
+// Recomputes cached records (the flagged ones, or all) with the input's
+// potential and settings and writes the structures each went through as
+// extended XYZ: to see why an environment was flagged, and to give a
+// potential's trainer the configurations it got wrong.
+int run_inspect() {
+  const InputEnvironments in = input_environments("inspect", false);
+  const auto& provider = *in.provider;
+  if (std::filesystem::exists(g.output) && !std::filesystem::is_directory(g.output))
+    throw InputError("barriers inspect: '" + g.output + "' exists and is not a directory");
+  std::filesystem::create_directories(g.output);
+  int inspected = 0, absent = 0, same = 0;
+  for (const auto& key : in.keys) {
+    if (!provider.contains(key)) {
+      ++absent;
+      continue;
+    }
+    const auto& cached = provider.record(key);
+    if (cached.usable() && !g.all) continue;
+    const std::string path = (std::filesystem::path(g.output) / fmt::format("environment_{:04d}.xyz", inspected)).string();
+    refuse_overwrite(path, g.force);
+    const auto name = provider.describe(key);
+    neb::HopBarrierTrace trace;
+    const auto again = provider.recompute(key, trace);
+    const bool reproduced = again.status == cached.status && again.e_kra == cached.e_kra;
+    same += reproduced;
+    {
+      std::ofstream out(path + ".tmp");
+      for (std::size_t i = 0; i < trace.structures.size(); ++i)
+        neb::write_extxyz_frame(out, trace.structures[i], nullptr,
+                                fmt::format("{}; E = {:.6f} eV; moving {}; environment {}", trace.labels[i],
+                                            trace.energies[i], name.moving, name.occupancy));
+      if (!out) throw RuntimeError("barriers inspect: writing '" + path + "' failed");
+    }
+    std::filesystem::rename(path + ".tmp", path);
+    std::cout << fmt::format("{}: moving {} [{}]\n  cached:     {} E_KRA {:.4f} eV {}\n  recomputed: {} E_KRA {:.4f} eV {}{}\n"
+                             "  {} structures in {}\n",
+                             inspected, name.moving, name.occupancy, neb::to_string(cached.status), cached.e_kra,
+                             cached.message, neb::to_string(again.status), again.e_kra, again.message,
+                             reproduced ? " (same as cached)" : " (DIFFERS from the cached record)",
+                             trace.structures.size(), path)
+              << std::flush;
+    ++inspected;
+  }
+  std::cout << fmt::format("{} records inspected ({} reproduced exactly); {} of the input's environments are not "
+                           "in the cache\n",
+                           inspected, same, absent);
   return 0;
 }
 
@@ -342,7 +410,7 @@ int run_merge() {
 
 BarriersCommands add_barriers_commands(CLI::App& app) {
   BarriersCommands c;
-  c.barriers = app.add_subcommand("barriers", "The NEB barrier cache: precompute, show, export, import, merge");
+  c.barriers = app.add_subcommand("barriers", "The NEB barrier cache: precompute, inspect, show, export, import, merge");
   c.barriers->require_subcommand(1);
   c.precompute = c.barriers->add_subcommand(
       "precompute", "Compute the barriers of every symmetry-distinct environment of an input's hops (resumable)");
@@ -354,6 +422,19 @@ BarriersCommands add_barriers_commands(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0, 3));
   c.precompute->add_option("--limit", g.limit, "Refuse to enumerate more environments than this")->capture_default_str();
+  c.inspect = c.barriers->add_subcommand(
+      "inspect", "Recompute flagged cache records and write their relaxed states and NEB paths as extended XYZ");
+  c.inspect->add_option("input", g.input, "Input file with [barriers] provider = \"neb\" and a cache")->required();
+  c.inspect->add_option("--set", g.overrides, "Override an input key: section.key=value (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  c.inspect->add_option("--max-vacancies", g.max_vacancies, "Empty sites allowed in an environment")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3));
+  c.inspect->add_option("--limit", g.limit, "Refuse to enumerate more environments than this")->capture_default_str();
+  c.inspect->add_flag("--all", g.all, "Recompute usable records too, not only the flagged ones");
+  c.inspect->add_option("-o,--output", g.output, "Directory for the XYZ files")->required();
+  c.inspect->add_flag("--force", g.force, "Replace existing XYZ files");
   c.show = c.barriers->add_subcommand("show", "Provenance, entries, hit rate and the barrier histogram of a cache");
   c.show->add_option("cache", g.cache, "Cache file (HDF5)")->required();
   c.export_csv = c.barriers->add_subcommand("export", "Write a cache as CSV (provenance in # lines)");
@@ -373,6 +454,7 @@ BarriersCommands add_barriers_commands(CLI::App& app) {
 
 int run_barriers_commands(const BarriersCommands& c) {
   if (*c.precompute) return run_precompute();
+  if (*c.inspect) return run_inspect();
   if (*c.show) return run_show();
   if (*c.export_csv) return run_export();
   if (*c.import_csv) return run_import();

@@ -1,5 +1,5 @@
 #pragma once
-// `halide-kmc barriers {precompute,show,export,import,merge}`: the NEB barrier
+// `halide-kmc barriers {precompute,inspect,show,export,import,merge}`: the NEB barrier
 // cache (docs/barrier_cache.md).
 #include <CLI/CLI.hpp>
 
@@ -8,6 +8,7 @@ namespace hkmc::cli {
 struct BarriersCommands {
   CLI::App* barriers = nullptr;
   CLI::App* precompute = nullptr;
+  CLI::App* inspect = nullptr;
   CLI::App* show = nullptr;
   CLI::App* export_csv = nullptr;
   CLI::App* import_csv = nullptr;

@@ -630,7 +630,7 @@ void reverse_record(HopBarrierRecord& r) {
 }  // namespace
 
 HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopRequest& request,
-                                     const HopBarrierSettings& settings) {
+                                     const HopBarrierSettings& settings, HopBarrierTrace* trace) {
   const auto t0 = std::chrono::steady_clock::now();
   settings.validate();
   bool reversed = false;
@@ -657,6 +657,12 @@ HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopReques
 
   HopBarrierRecord record;
   record.lattice_constant = built.a;
+  auto keep = [trace](const Structure& s, double energy, std::string label) {
+    if (!trace) return;
+    trace->structures.push_back(s);
+    trace->energies.push_back(energy);
+    trace->labels.push_back(std::move(label));
+  };
   auto finish = [&]() {
     if (reversed) reverse_record(record);
     record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -666,6 +672,8 @@ HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopReques
     const RelaxResult ini = relax(potential, built.initial, settings.relax);
     const RelaxResult fin = relax(potential, built.final_state, settings.relax);
     record.force_calls += ini.force_calls + fin.force_calls;
+    keep(ini.structure, ini.energy, "initial state, relaxed");
+    keep(fin.structure, fin.energy, "final state, relaxed");
     record.delta_e = fin.energy - ini.energy;
     for (const auto& [name, r] : {std::pair{"initial", &ini}, std::pair{"final", &fin}}) {
       if (!r->converged) {
@@ -700,6 +708,7 @@ HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopReques
         const Structure probe = probe_structure(r->structure, *ideal, built, settings.probe_displacement);
         const RelaxResult probed = relax(potential, probe, settings.relax);
         record.force_calls += probed.force_calls;
+        keep(probed.structure, probed.energy, fmt::format("{} state, probed and relaxed again", name));
         if (probed.energy < r->energy - settings.probe_drop) {
           const auto [worst, atom] = largest_displacement(probed.structure, r->structure);
           record.status = HopBarrierStatus::BasinChange;
@@ -731,6 +740,9 @@ HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopReques
       const NebResult neb = run_neb(potential, ini.structure, fin.structure, options);
       record.attempts = attempt;
       record.force_calls += neb.force_calls;
+      for (std::size_t i = 0; i < neb.images.size(); ++i)
+        keep(neb.images[i], neb.energies[i],
+             fmt::format("attempt {} image {}/{}", attempt, i, neb.images.size() - 1));
       record.e_forward = neb.barrier_forward;
       record.e_backward = neb.barrier_backward;
       record.e_kra = neb.e_kra;

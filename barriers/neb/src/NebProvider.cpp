@@ -259,6 +259,11 @@ const HopBarrierRecord& NebBarrierProvider::record(const EnvironmentKey& key) co
   return e.record;
 }
 
+HopBarrierRecord NebBarrierProvider::recompute(const EnvironmentKey& key, HopBarrierTrace& trace) const {
+  if (!m_potential) throw Error("recompute: this NEB provider has no potential (" + m_provenance.potential + ")");
+  return compute_hop_barrier(*m_potential, request_of(key), m_hop_settings, &trace);
+}
+
 bool NebBarrierProvider::contains(const EnvironmentKey& key) const {
   auto it = m_table->map.find(key);
   return it != m_table->map.end() && it->second->ready.load(std::memory_order_acquire);

@@ -148,11 +148,22 @@ struct HopEndpointsBuilt {
 // without a lattice constant) with a message that says which.
 HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& rule);
 
+// The structures one computation went through, in the frame it ran in: the
+// relaxed end states, the probed end states, and the last path of every NEB
+// attempt. For looking at a flagged record (`halide-kmc barriers inspect`)
+// and for adding the configurations a potential got wrong to its training
+// data; not part of the record.
+struct HopBarrierTrace {
+  std::vector<Structure> structures;
+  std::vector<std::string> labels;  // one per structure, e.g. "attempt 2 image 3/6"
+  std::vector<double> energies;     // eV, the potential's energy of each structure
+};
+
 // Builds the cell, relaxes, runs CI-NEB with fallbacks and checks the result.
 // Never throws for NEB trouble (status and message say it); throws
 // InputError for an impossible request, invalid settings, or an element the
-// potential does not know.
+// potential does not know. A non-null `trace` collects the structures.
 HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopRequest& request,
-                                     const HopBarrierSettings& settings);
+                                     const HopBarrierSettings& settings, HopBarrierTrace* trace = nullptr);
 
 }  // namespace hkmc::neb

@@ -57,6 +57,11 @@ class NebBarrierProvider final : public barriers::BarrierProvider {
   // The record of a key, computing it if needed (throws like e_kra for an impossible request).
   const HopBarrierRecord& record(const lattice::EnvironmentKey& key) const;
   bool contains(const lattice::EnvironmentKey& key) const;
+  // Computes the key's record again with the run's potential and settings,
+  // outside the cache (which is not changed), collecting the structures the
+  // computation went through: for `barriers inspect`. Throws Error for a
+  // provider built on a custom barrier function.
+  HopBarrierRecord recompute(const lattice::EnvironmentKey& key, HopBarrierTrace& trace) const;
   // The key in words (class signature, moving element, occupancy names).
   CacheRecord describe(const lattice::EnvironmentKey& key) const;
   const CacheProvenance& provenance() const { return m_provenance; }
