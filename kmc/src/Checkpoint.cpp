@@ -121,7 +121,8 @@ class Reader {
   std::size_t m_pos = 0;
 };
 
-constexpr std::uint32_t kStateMagic = 0x53524b48;  // "HKRS"
+constexpr std::uint32_t kStateMagic = 0x53524b48;        // "HKRS"
+constexpr std::uint32_t kSegregationMagic = 0x47534b48;  // "HKSG"
 
 // ---- small file helpers
 
@@ -218,16 +219,6 @@ std::vector<std::uint8_t> read_bytes_dataset(hid_t parent, const char* name, con
   return bytes;
 }
 
-// HDF5 prints its error stack by default; our messages say what went wrong.
-struct QuietHdf5 {
-  H5E_auto2_t func = nullptr;
-  void* data = nullptr;
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func, &data);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func, data); }
-};
 
 std::string fmt_double(double x) { return fmt::format("{}", x); }
 
@@ -265,6 +256,11 @@ std::vector<std::uint8_t> checkpoint_image(const std::string& tmp, const Checkpo
     dataset(g.id(), "finished", finished);
   }
   dataset(root, "state", state);
+  // Segregation samples ride in their own dataset, present only when a run
+  // records them: the state blob keeps format 2 byte for byte.
+  bool segregation = false;
+  for (const auto& r : c.replicas) segregation = segregation || !r.segregation.empty();
+  if (segregation) dataset(root, "segregation", encode_segregation_states(c.replicas));
   auto image = file_image(root, tmp);
   seal(image);
   return image;
@@ -402,6 +398,39 @@ std::vector<ReplicaState> decode_replica_states(std::span<const std::uint8_t> by
   return out;
 }
 
+std::vector<std::uint8_t> encode_segregation_states(const std::vector<ReplicaState>& replicas) {
+  Writer w;
+  w.put(kSegregationMagic);
+  w.put<std::uint64_t>(replicas.size());
+  for (const auto& r : replicas) {
+    w.put<std::uint64_t>(r.segregation.size());
+    for (const auto& s : r.segregation) {
+      w.put_vector(s.alpha);
+      w.put_vector(s.structure_factor);
+      w.put_vector(s.length_A);
+      w.put_vector(s.domains);
+    }
+  }
+  return std::move(w.bytes());
+}
+
+void decode_segregation_states(std::span<const std::uint8_t> bytes, std::vector<ReplicaState>& replicas) {
+  Reader r(bytes);
+  if (r.get<std::uint32_t>() != kSegregationMagic) Reader::fail("segregation samples do not start with their marker");
+  if (r.get<std::uint64_t>() != replicas.size()) Reader::fail("segregation samples are for another replica count");
+  for (auto& replica : replicas) {
+    // The smallest sample is four empty vectors, 32 bytes.
+    replica.segregation.resize(r.count(32));
+    for (auto& s : replica.segregation) {
+      s.alpha = r.get_vector<double>();
+      s.structure_factor = r.get_vector<double>();
+      s.length_A = r.get_vector<double>();
+      s.domains = r.get_vector<std::int32_t>();
+    }
+  }
+  if (!r.done()) Reader::fail("segregation samples have trailing bytes");
+}
+
 std::string run_fingerprint(const RunSpec& s) {
   std::ostringstream out;
   auto line = [&](const std::string& key, const std::string& value) { out << key << " = " << value << "\n"; };
@@ -476,6 +505,12 @@ std::string run_fingerprint(const RunSpec& s) {
   line("output.samples", std::to_string(o.samples));
   line("output.profile", o.profile ? "true" : "false");
   line("output.profile_axis", std::to_string(o.profile_axis));
+  // Only when recorded, so checkpoints of runs without them (and those written
+  // before these keys existed) keep their fingerprint.
+  if (o.sro_shells > 0) line("output.sro_shells", std::to_string(o.sro_shells));
+  if (o.structure_factor) line("output.structure_factor", "true");
+  if (o.domains) line("output.domains", "true");
+  if (o.domains && o.domain_min_sites != 1) line("output.domain_min_sites", std::to_string(o.domain_min_sites));
   return out.str();
 }
 
@@ -548,7 +583,7 @@ Checkpoint read_checkpoint_image(std::span<const std::uint8_t> file_bytes, const
   if (get_u64(trailer + 32) != crc64(image)) refuse(name, "checksum mismatch: the file is corrupted");
 
   // 2. The verified image, opened in memory.
-  QuietHdf5 quiet;
+  QuietErrors quiet;
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access properties");
   check(H5Pset_fapl_core(fapl.id(), 1 << 20, 0), "core driver");
   if (H5Pset_file_image(fapl.id(), const_cast<std::uint8_t*>(image.data()), image.size()) < 0)
@@ -576,6 +611,8 @@ Checkpoint read_checkpoint_image(std::span<const std::uint8_t> file_bytes, const
   const auto state = read_bytes_dataset(root, "state", name, image.size());
   try {
     c.replicas = decode_replica_states(state);
+    if (has_link(root, "segregation"))
+      decode_segregation_states(read_bytes_dataset(root, "segregation", name, image.size()), c.replicas);
   } catch (const InputError& e) {
     refuse(name, e.what());
   }

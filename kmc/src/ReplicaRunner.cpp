@@ -4,14 +4,15 @@
 #include <chrono>
 #include <cmath>
 #include <Eigen/LU>
+#include <string>
 
 #include "hkmc/common/Error.hpp"
 
 namespace hkmc::kmc {
 namespace {
 
-ReplicaResult finish(const KmcEngine& engine, DiffusionObserver& observer, int replica,
-                     double wall_s, bool stalled) {
+ReplicaResult finish(const KmcEngine& engine, DiffusionObserver& observer,
+                     const SegregationObserver& segregation, int replica, double wall_s, bool stalled) {
   ReplicaResult r;
   r.replica = replica;
   r.events = engine.events();
@@ -26,6 +27,7 @@ ReplicaResult finish(const KmcEngine& engine, DiffusionObserver& observer, int r
   r.samples = observer.samples();
   r.profiles = observer.profiles();
   r.profile_layers = observer.profile_layers();
+  r.segregation = segregation.samples();
   r.final_occupancy.assign(engine.occupancy().begin(), engine.occupancy().end());
   r.final_defects = engine.defects();
   return r;
@@ -100,10 +102,21 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
   KmcEngine engine(model, std::move(initial), seed, static_cast<std::uint32_t>(replica));
   if (from.started) engine.restore(from.engine);
   DiffusionObserver observer(engine, control.profile_axis);
+  SegregationObserver segregation(model.supercell(), static_cast<int>(model.species().size()) + 1,
+                                  control.segregation);
+  // Both observers look at the same sample times.
+  auto sample = [&](double time_s) {
+    observer.sample(engine, time_s);
+    if (control.segregation.any()) segregation.sample(engine.occupancy());
+  };
   if (from.started) {
     observer.restore(from.observer);
+    if (control.segregation.any() && from.segregation.size() != from.observer.samples.size())
+      throw Error("observer state does not fit the run: " + std::to_string(from.segregation.size()) +
+                  " segregation samples for " + std::to_string(from.observer.samples.size()) + " time samples");
+    segregation.restore(from.segregation);
   } else {
-    observer.sample(engine, 0.0);
+    sample(0.0);
   }
   const int blocks = control.blocks;
   int block = from.started ? from.block : 0;
@@ -125,6 +138,7 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
     s.stalled = stalled;
     s.engine = engine.state();
     s.observer = observer.state();
+    s.segregation = segregation.samples();
     s.block = block;
     s.next_sample_s = next_sample;
     s.wall_s = wall();
@@ -144,7 +158,7 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
       // The state holds until t_new: record what falls before it.
       const double horizon = std::min(t_new, t_end);
       while (next_sample <= horizon * (1 + 1e-12) && next_sample <= t_end * (1 + 1e-12)) {
-        observer.sample(engine, std::min(next_sample, t_end));
+        sample(std::min(next_sample, t_end));
         next_sample += interval;
       }
       while (block < blocks && block_end(block) <= horizon) {
@@ -179,7 +193,7 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
         break;
       }
       const std::int64_t done = engine.events();
-      if (done % interval == 0) observer.sample(engine, engine.time_s());
+      if (done % interval == 0) sample(engine.time_s());
       while (block < blocks && done == block_end(block)) {
         observer.close_block(engine, engine.time_s());
         ++block;
@@ -187,14 +201,14 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
       if ((done & 0xFFFF) == 0) report(static_cast<double>(done) / n);
     }
     if (finished) {
-      if (observer.samples().back().events != engine.events()) observer.sample(engine, engine.time_s());
+      if (observer.samples().back().events != engine.events()) sample(engine.time_s());
       for (; block < blocks; ++block) observer.close_block(engine, engine.time_s());
     }
   }
   if (finished) report(1.0);
   ReplicaOutcome out;
   out.state = state();
-  out.result = finish(engine, observer, replica, out.state.wall_s, stalled);
+  out.result = finish(engine, observer, segregation, replica, out.state.wall_s, stalled);
   return out;
 }
 

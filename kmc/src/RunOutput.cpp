@@ -44,6 +44,28 @@ void vector_estimate_attributes(hid_t g, const std::string& prefix, const Vector
   vector_attribute(g, prefix + "_err_blocks", part(&Estimate::error_blocks));
 }
 
+// Segregation time series (S samples); a quantity not recorded has empty vectors.
+void write_segregation(hid_t g, const std::vector<SegregationSample>& samples, int codes) {
+  if (samples.empty()) return;
+  const hsize_t n = samples.size(), c = static_cast<hsize_t>(codes);
+  std::vector<double> alpha, sk, length;
+  std::vector<std::int32_t> domains;
+  for (const auto& s : samples) {
+    alpha.insert(alpha.end(), s.alpha.begin(), s.alpha.end());
+    sk.insert(sk.end(), s.structure_factor.begin(), s.structure_factor.end());
+    length.insert(length.end(), s.length_A.begin(), s.length_A.end());
+    domains.insert(domains.end(), s.domains.begin(), s.domains.end());
+  }
+  const auto& first = samples.front();
+  if (!first.alpha.empty())
+    dataset(g, "sro_alpha", alpha, {n, first.alpha.size() / (c * c), c, c});
+  if (!first.structure_factor.empty()) {
+    dataset(g, "structure_factor", sk, {n, c, first.structure_factor.size() / c});
+    dataset(g, "length_A", length, {n, c});
+  }
+  if (!first.domains.empty()) dataset(g, "domains", domains, {n, c});
+}
+
 std::string utc_now() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -196,6 +218,27 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
       string_list(g.id(), "hop_class_path_types", paths);
       dataset(g.id(), "hop_class_distance_A", distance);
     }
+    // What the segregation time series are measured on (docs/output.md).
+    if (const SegregationSettings seg = simulation.control().segregation; seg.any()) {
+      auto g = group(root, "segregation");
+      attribute<std::int64_t>(g.id(), "sro_shells", seg.sro_shells);
+      attribute<std::int64_t>(g.id(), "structure_factor", seg.structure_factor ? 1 : 0);
+      attribute<std::int64_t>(g.id(), "domains", seg.domains ? 1 : 0);
+      if (seg.domains) attribute<std::int64_t>(g.id(), "domain_min_sites", seg.domain_min_sites);
+      if (seg.sro_shells > 0) {
+        const ShortRangeOrder sro(sc, seg.sro_shells);
+        std::vector<double> d;
+        for (int k = 0; k < sro.shells(); ++k) d.push_back(sro.shell_distance_angstrom(k));
+        dataset(g.id(), "sro_shell_distance_A", d);
+      }
+      if (seg.structure_factor) {
+        const StructureFactor sk(sc);
+        dataset(g.id(), "structure_factor_k_inv_A", sk.bin_k());
+        dataset(g.id(), "structure_factor_vectors",
+                std::vector<std::int64_t>(sk.bin_vectors().begin(), sk.bin_vectors().end()));
+        attribute(g.id(), "structure_factor_cutoff_inv_A", sk.cutoff());
+      }
+    }
     {
       auto g = group(root, "replicas");
       for (const auto& r : replicas) {
@@ -227,6 +270,7 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
           if (!r.profiles.empty())
             dataset(ts.id(), "profile_counts", r.profiles,
                     {n, static_cast<hsize_t>(r.profile_layers), static_cast<hsize_t>(codes)});
+          write_segregation(ts.id(), r.segregation, codes);
         }
         {
           auto bg = group(rg.id(), "blocks");
@@ -254,6 +298,7 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
       attribute<std::int64_t>(g.id(), "replicas", stats.replicas);
       attribute<std::int64_t>(g.id(), "events", stats.events);
       attribute(g.id(), "simulated_time_s", stats.simulated_time_s);
+      attribute(g.id(), "temperature_K", simulation.spec().kmc.temperature_k);
       attribute<std::int64_t>(g.id(), "clamped_events", stats.clamped_events);
       estimate_attributes(g.id(), "charge_D_cm2_s", stats.charge_d_cm2_s);
       const auto cache = simulation.model().provider().statistics();

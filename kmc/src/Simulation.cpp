@@ -1,5 +1,7 @@
 #include "hkmc/kmc/Simulation.hpp"
 
+#include "hkmc/kmc/SegregationObserver.hpp"
+
 #include <tbb/parallel_for.h>
 
 #include <fmt/format.h>
@@ -203,6 +205,17 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
     // Messages from the lattice and providers do not know the input file: add it.
     throw InputError(std::string(e.what()) + " (" + s.source_path + ")");
   }
+  // The segregation observables need neighbour shells that fit the box: refuse
+  // here, pointing at the key, rather than inside a replica.
+  const SegregationSettings seg = control().segregation;
+  if (seg.any()) {
+    try {
+      SegregationObserver check(m_model->supercell(), m_model->species().size() + 1, seg);
+    } catch (const InputError& e) {
+      const std::string key = seg.sro_shells > 0 ? "output.sro_shells" : "output.domains";
+      throw InputError("[output] " + std::string(e.what()) + " (" + s.where(key) + ")");
+    }
+  }
 }
 
 RunControl Simulation::control() const {
@@ -214,6 +227,10 @@ RunControl Simulation::control() const {
   c.every_s = m_spec.output.every_s;
   c.samples = m_spec.output.samples;
   c.profile_axis = m_spec.output.profile ? m_spec.output.profile_axis : -1;
+  c.segregation.sro_shells = m_spec.output.sro_shells;
+  c.segregation.structure_factor = m_spec.output.structure_factor;
+  c.segregation.domains = m_spec.output.domains;
+  c.segregation.domain_min_sites = m_spec.output.domain_min_sites;
   return c;
 }
 

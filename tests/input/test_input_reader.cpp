@@ -832,3 +832,34 @@ TEST_CASE("[output] checkpoint keys") {
   CHECK_THROWS_WITH_AS(parse(appended("[output]\ncheckpoint_evry = 100\n")), Contains("checkpoint_every"),
                        InputError);
 }
+
+TEST_CASE("[output] segregation keys: values, defaults and errors with key, value, rule and line") {
+  const auto spec = parse(appended(
+      "[output]\nsro_shells = 3\nstructure_factor = true\ndomains = true\ndomain_min_sites = 20\n"));
+  CHECK(spec.output.sro_shells == 3);
+  CHECK(spec.output.structure_factor);
+  CHECK(spec.output.domains);
+  CHECK(spec.output.domain_min_sites == 20);
+  const auto plain = parse(kMinimal);
+  CHECK(plain.output.sro_shells == 0);
+  CHECK_FALSE(plain.output.structure_factor);
+  CHECK_FALSE(plain.output.domains);
+  CHECK(plain.output.domain_min_sites == 1);
+
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\nsro_shells = 11\n")),
+                       Contains("[output] sro_shells = 11: must be an integer from 0 (none) to 10 (input.toml:11)"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\nsro_shells = -1\n")),
+                       Contains("[output] sro_shells = -1: must be an integer from 0 (none) to 10"), InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\nstructure_factor = 1\n")),
+                       Contains("[output] structure_factor = 1: must be true or false (input.toml:11)"), InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ndomains = \"yes\"\n")),
+                       Contains("[output] domains = \"yes\": must be true or false"), InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ndomains = true\ndomain_min_sites = 0\n")),
+                       Contains("[output] domain_min_sites = 0: must be an integer >= 1 (sites) (input.toml:12)"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ndomain_min_sites = 5\n")),
+                       Contains("[output] domain_min_sites = 5: needs [output] domains = true"), InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\nstructure_factr = true\n")), Contains("structure_factor"),
+                       InputError);
+}

@@ -309,3 +309,64 @@ TEST_CASE("a supercell that cannot fit in memory is refused up front with the nu
   CHECK_THROWS_WITH_AS(kmc::Simulation{spec}, Contains("[lattice] supercell = [100000, 100000, 100000]: 3e+15 mobile sites"),
                        InputError);
 }
+
+TEST_CASE("segregation samples (alpha, S(k), L, domains) survive a restart bitwise; old checkpoints without them still load") {
+  auto spec = busy_spec();
+  spec.output.sro_shells = 2;
+  spec.output.structure_factor = true;
+  spec.output.domains = true;
+  spec.output.domain_min_sites = 2;
+  kmc::Simulation sim(spec);
+  const auto control = sim.control();
+  const auto full = kmc::run_replica(sim.model(), sim.initial_configuration(0), control, spec.kmc.seed, 0);
+  REQUIRE(full.segregation.size() == full.samples.size());
+  // Not trivial: the series changes (the random start is not stationary under hops).
+  REQUIRE(full.segregation.front().alpha != full.segregation.back().alpha);
+  REQUIRE(full.segregation.front().structure_factor != full.segregation.back().structure_factor);
+  REQUIRE(full.segregation.back().domains.size() == static_cast<std::size_t>(sim.model().species().size() + 1));
+
+  const std::string path = scratch("segregation.h5");
+  kmc::ReplicaState state;
+  state.replica = 0;
+  for (std::int64_t at : {3333, 11111}) {
+    kmc::ReplicaHooks hooks;
+    hooks.pause_at_events = at;
+    auto part = kmc::advance_replica(sim.model(), sim.initial_configuration(0), control, spec.kmc.seed, state, hooks);
+    REQUIRE(!part.state.segregation.empty());
+    kmc::write_checkpoint(path, sim.checkpoint_of({part.state}, "test", true));
+    state = kmc::read_checkpoint(path).replicas.at(0);
+    CHECK(state.segregation.size() == part.state.segregation.size());
+  }
+  const auto resumed = kmc::advance_replica(sim.model(), sim.initial_configuration(0), control, spec.kmc.seed, state);
+  check_results_equal(full, resumed.result);
+  REQUIRE(resumed.result.segregation.size() == full.segregation.size());
+  for (std::size_t i = 0; i < full.segregation.size(); ++i) {
+    CAPTURE(i);
+    const auto &a = full.segregation[i], &b = resumed.result.segregation[i];
+    // NaN entries (α of absent species) compare by bit pattern.
+    CHECK(std::memcmp(a.alpha.data(), b.alpha.data(), a.alpha.size() * sizeof(double)) == 0);
+    CHECK(a.alpha.size() == b.alpha.size());
+    CHECK(std::memcmp(a.structure_factor.data(), b.structure_factor.data(),
+                      a.structure_factor.size() * sizeof(double)) == 0);
+    CHECK(a.structure_factor.size() == b.structure_factor.size());
+    CHECK(std::memcmp(a.length_A.data(), b.length_A.data(), a.length_A.size() * sizeof(double)) == 0);
+    CHECK(a.domains == b.domains);
+  }
+  // A state whose segregation samples do not match its time samples is refused.
+  auto broken = state;
+  broken.segregation.pop_back();
+  CHECK_THROWS_WITH_AS(kmc::advance_replica(sim.model(), sim.initial_configuration(0), control, spec.kmc.seed, broken),
+                       Contains("segregation samples"), Error);
+  // Damaged segregation bytes are refused by their decoder.
+  const auto blob = kmc::encode_segregation_states({state});
+  for (std::size_t n = 0; n < blob.size(); n += 1 + blob.size() / 50) {
+    std::vector<kmc::ReplicaState> replicas{state};
+    CHECK_THROWS_AS(kmc::decode_segregation_states({blob.data(), n}, replicas), InputError);
+  }
+  // A checkpoint written before these observables existed (the fuzz corpus
+  // seed, format 2) still loads, with no segregation samples.
+  const auto old = kmc::read_checkpoint(std::string(HKMC_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/finished_3x3x3.h5");
+  REQUIRE(!old.replicas.empty());
+  for (const auto& r : old.replicas) CHECK(r.segregation.empty());
+  fs::remove(path);
+}

@@ -121,6 +121,15 @@ void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
   }
   if (auto b = t.field("profile").boolean()) out.profile = *b;
   if (auto axis = t.field("profile_axis").axis()) out.profile_axis = *axis;
+  // Segregation observables at the sample times (docs/input/output.md).
+  if (auto n = t.field("sro_shells").integer(0, 10, "must be an integer from 0 (none) to 10")) {
+    out.sro_shells = static_cast<int>(*n);
+  }
+  if (auto b = t.field("structure_factor").boolean()) out.structure_factor = *b;
+  if (auto b = t.field("domains").boolean()) out.domains = *b;
+  if (auto n = t.field("domain_min_sites").integer(1, 1000000000, "must be an integer >= 1 (sites)")) {
+    out.domain_min_sites = static_cast<int>(*n);
+  }
 
   // Checkpoints: the path like `file`; how often by events and/or wall-clock s.
   if (const Field f = t.field("checkpoint")) {
@@ -140,6 +149,8 @@ void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
   if (auto s = t.field("checkpoint_every_s").number([](double x) { return x > 0; }, "must be > 0 s (wall clock)")) {
     out.checkpoint_every_s = *s;
   }
+  if (t.has("domain_min_sites") && !out.domains)
+    t.field("domain_min_sites").fail("needs [output] domains = true (it sets which clusters count as domains)");
   for (const char* key : {"checkpoint_every", "checkpoint_every_s"}) {
     if (t.has(key) && !t.has("checkpoint"))
       t.field(key).fail("needs [output] checkpoint = \"<path>\" (where to write the checkpoints)");

@@ -118,6 +118,20 @@ inline void string_list(hid_t parent, const std::string& name, const std::vector
 
 // ---- reading. Each file kind words its own errors: `refuse(why)` must throw.
 
+// HDF5 prints its error stack by default; while one of these lives, our
+// messages say what went wrong instead.
+struct QuietErrors {
+  H5E_auto2_t func = nullptr;
+  void* data = nullptr;
+  QuietErrors() {
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func, data); }
+  QuietErrors(const QuietErrors&) = delete;
+  QuietErrors& operator=(const QuietErrors&) = delete;
+};
+
 inline bool has_link(hid_t parent, const char* name) { return H5Lexists(parent, name, H5P_DEFAULT) > 0; }
 
 template <class Refuse>

@@ -56,6 +56,10 @@ Checkpoint read_checkpoint_image(std::span<const std::uint8_t> image, const std:
 // The replica-state codec inside the file (exposed for the fuzz target).
 std::vector<std::uint8_t> encode_replica_states(const std::vector<ReplicaState>& replicas);
 std::vector<ReplicaState> decode_replica_states(std::span<const std::uint8_t> bytes);
+// Segregation samples (α, S(k), L, domains) of every replica: the optional
+// `/segregation` dataset. Decoding fills `replicas[i].segregation`.
+std::vector<std::uint8_t> encode_segregation_states(const std::vector<ReplicaState>& replicas);
+void decode_segregation_states(std::span<const std::uint8_t> bytes, std::vector<ReplicaState>& replicas);
 
 // CRC-64/XZ (ECMA-182 polynomial, reflected), as in xz and Go's crc64.ECMA.
 std::uint64_t crc64(std::span<const std::uint8_t> bytes, std::uint64_t crc = 0);

@@ -17,6 +17,7 @@
 
 #include "hkmc/kmc/DiffusionObserver.hpp"
 #include "hkmc/kmc/KmcEngine.hpp"
+#include "hkmc/kmc/SegregationObserver.hpp"
 
 namespace hkmc::kmc {
 
@@ -28,6 +29,7 @@ struct RunControl {
   double every_s = 0.0;               // sample interval in s (time runs)
   int samples = 100;                  // used when no interval is given
   int profile_axis = -1;
+  SegregationSettings segregation;    // α, S(k), L, domains at the sample times
 };
 
 // What turns displacement sums into currents and mobilities; from the model.
@@ -52,6 +54,7 @@ struct ReplicaResult {
   std::vector<TimeSample> samples;
   std::vector<std::int32_t> profiles;
   int profile_layers = 0;
+  std::vector<SegregationSample> segregation;  // one per sample when recorded
   std::vector<lattice::Occupant> final_occupancy;
   std::vector<Defect> final_defects;
 };
@@ -64,6 +67,7 @@ struct ReplicaState {
   bool stalled = false;
   EngineState engine;
   ObserverState observer;
+  std::vector<SegregationSample> segregation;  // empty unless recorded
   int block = 0;              // blocks closed so far
   double next_sample_s = 0.0; // time runs: simulated time of the next sample (s)
   double wall_s = 0.0;        // wall time spent on it so far (s)

@@ -128,6 +128,10 @@ struct OutputSpec {
   int samples = 100;
   bool profile = false;                  // record concentration profiles along `profile_axis`
   int profile_axis = 2;
+  int sro_shells = 0;                    // Warren–Cowley shells recorded at sample times; 0: none
+  bool structure_factor = false;         // record S(k) shells and L = 2π/<k>
+  bool domains = false;                  // record the number of like-occupant domains
+  int domain_min_sites = 1;              // of at least this many sites
   std::string checkpoint;                // checkpoint HDF5 path; empty: none
   std::int64_t checkpoint_every = 0;     // events of a replica between checkpoints; 0: off
   double checkpoint_every_s = 0.0;       // wall-clock s between checkpoints; 0: off
