@@ -181,9 +181,46 @@ LatticeHamiltonian::LatticeHamiltonian(const lattice::Supercell& supercell,
       if (crystal.basis()[crystal.mobile_basis()[m]].sublattice != ps.a) continue;
       for (const auto& c : around(crystal, m, ps.b, ps.distance))
         if (std::abs(c.distance - ps.distance) <= kShellTolerance)
-          m_pairs[m].push_back({c.offset, m_supercell.linear_delta(c.offset, m), table});
+          m_pairs[m].push_back({c.offset, m_supercell.linear_delta(c.offset, m), table, -1});
     }
   }
+  // Pair field: channels (the distinct tables of each basis site), and where
+  // each site sits in its partners' counts (through the reverse table).
+  std::map<int, int> reverse_table;
+  for (const auto& [key, table] : table_of)
+    reverse_table[table] = table_of.at({std::get<1>(key), std::get<0>(key), std::get<2>(key)});
+  m_column_of.assign(m_codes, -1);
+  for (int c = 0; c < m_codes; ++c)
+    for (std::size_t t = 0; t < m_pair_j.size() && m_column_of[c] < 0; t += m_codes)
+      if (m_pair_j[t + c] != 0.0) {  // J(·, c) of some table row
+        m_column_of[c] = static_cast<int>(m_column_code.size());
+        m_column_code.push_back(c);
+      }
+  const int columns = static_cast<int>(m_column_code.size());
+  m_channel_tables.assign(n_mobile, {});
+  for (int m = 0; m < n_mobile; ++m) {
+    auto& tables = m_channel_tables[m];
+    std::vector<int> members;
+    for (auto& p : m_pairs[m]) {
+      auto it = std::find(tables.begin(), tables.end(), p.table);
+      p.channel = static_cast<int>(it - tables.begin());
+      if (it == tables.end()) {
+        tables.push_back(p.table);
+        members.push_back(0);
+      }
+      // Counts are bytes.
+      if (++members[p.channel] > 255)
+        problems.push_back(source + ": a pair shell has more than 255 sites; not supported");
+    }
+    m_field_stride = std::max(m_field_stride, static_cast<int>(tables.size()) * columns);
+  }
+  m_field_links.assign(n_mobile, {});
+  for (int m = 0; m < n_mobile; ++m)
+    for (const auto& p : m_pairs[m]) {
+      const auto& there = m_channel_tables[p.other.mobile];
+      const auto it = std::find(there.begin(), there.end(), reverse_table.at(p.table));
+      m_field_links[m].push_back({p.other, p.delta, static_cast<int>(it - there.begin()) * columns});
+    }
 
   // Triplets: equilateral-in-shell triangles on one sublattice.
   std::map<std::pair<std::string, int>, int> triplet_table_of;
@@ -312,15 +349,10 @@ double LatticeHamiltonian::triplet(int table, int c0, int c1, int c2) const {
 
 double LatticeHamiltonian::delta_energy(std::span<const int> sites, std::span<const Occupant> after,
                                         std::span<const Occupant> occupancy) const {
-  // One pass over the clusters of the changed sites, before and after
+  // One pass over the pair clusters of the changed sites, before and after
   // together. A cluster with several changed members is visited from each
   // of them, so it is weighted by 1 / (number of changed members).
   const int n_changed = static_cast<int>(sites.size());
-  auto changed_index = [&](int site) {
-    for (int k = 0; k < n_changed; ++k)
-      if (sites[k] == site) return k;
-    return -1;
-  };
   double delta = 0.0;
   for (int k = 0; k < n_changed; ++k) {
     const int site = sites[k];
@@ -333,7 +365,7 @@ double LatticeHamiltonian::delta_energy(std::span<const int> sites, std::span<co
     for (const auto& p : m_pairs[m]) {
       const int other = interior ? site + p.delta : m_supercell.shifted_from(cell, p.other);
       const double* j = &m_pair_j[p.table];
-      const int c = changed_index(other);
+      const int c = changed_index(sites, other);
       if (c < 0) {
         const int o = occupancy[other];
         delta += j[here_after * m_codes + o] - j[here_before * m_codes + o];
@@ -341,10 +373,31 @@ double LatticeHamiltonian::delta_energy(std::span<const int> sites, std::span<co
         delta += 0.5 * (j[here_after * m_codes + after[c]] - j[here_before * m_codes + occupancy[other]]);
       }
     }
+  }
+  return delta + triplet_delta(sites, after, occupancy);
+}
+
+int LatticeHamiltonian::changed_index(std::span<const int> sites, int site) {
+  for (int k = 0; k < static_cast<int>(sites.size()); ++k)
+    if (sites[k] == site) return k;
+  return -1;
+}
+
+double LatticeHamiltonian::triplet_delta(std::span<const int> sites, std::span<const Occupant> after,
+                                         std::span<const Occupant> occupancy) const {
+  // A triangle with several changed corners is visited from each of them.
+  double delta = 0.0;
+  for (int k = 0; k < static_cast<int>(sites.size()); ++k) {
+    const int site = sites[k];
+    const int m = m_supercell.mobile_of(site);
+    if (m_triangles[m].empty()) continue;
+    const auto cell = m_supercell.cell_of(site);
+    const bool interior = m_supercell.interior(cell, m_reach);
+    const int here_before = occupancy[site], here_after = after[k];
     for (const auto& t : m_triangles[m]) {
       const int a = interior ? site + t.delta_a : m_supercell.shifted_from(cell, t.a);
       const int b = interior ? site + t.delta_b : m_supercell.shifted_from(cell, t.b);
-      const int ca = changed_index(a), cb = changed_index(b);
+      const int ca = changed_index(sites, a), cb = changed_index(sites, b);
       const double w = 1.0 / (1 + (ca >= 0) + (cb >= 0));
       const int a_after = ca >= 0 ? after[ca] : occupancy[a];
       const int b_after = cb >= 0 ? after[cb] : occupancy[b];
@@ -352,6 +405,66 @@ double LatticeHamiltonian::delta_energy(std::span<const int> sites, std::span<co
                     triplet(t.table, here_before, occupancy[a], occupancy[b]));
     }
   }
+  return delta;
+}
+
+void LatticeHamiltonian::count_field(int site, std::span<const Occupant> occupancy, std::uint8_t* counts) const {
+  std::fill_n(counts, m_field_stride, std::uint8_t{0});
+  const int m = m_supercell.mobile_of(site);
+  const auto cell = m_supercell.cell_of(site);
+  const bool interior = m_supercell.interior(cell, m_reach);
+  const int columns = static_cast<int>(m_column_code.size());
+  for (const auto& p : m_pairs[m]) {
+    const int col = m_column_of[occupancy[interior ? site + p.delta : m_supercell.shifted_from(cell, p.other)]];
+    if (col >= 0) ++counts[p.channel * columns + col];
+  }
+}
+
+LatticeHamiltonian::ChangedSites LatticeHamiltonian::changed_sites(std::span<const SiteOffset> offsets) const {
+  if (offsets.empty() || offsets.size() > 3 || offsets[0].cell != CellIndex{0, 0, 0})
+    throw Error("internal: changed_sites takes 1-3 offsets from the origin");
+  ChangedSites out;
+  out.n = static_cast<int>(offsets.size());
+  // Periodic wrapping is the same for every origin, so cell 0 stands for all.
+  const int origin = m_supercell.site({0, 0, 0}, offsets[0].mobile);
+  std::array<int, 3> site{};
+  for (int k = 0; k < out.n; ++k) {
+    out.mobile[k] = offsets[k].mobile;
+    site[k] = m_supercell.shifted(origin, offsets[k]);
+  }
+  for (int i = 0; i < out.n; ++i)
+    for (const auto& p : m_pairs[out.mobile[i]]) {
+      const int other = m_supercell.shifted(site[i], p.other);
+      for (int j = 0; j < out.n; ++j)
+        if (j != i && site[j] == other) out.bonds.push_back({i, j, p.table});
+    }
+  return out;
+}
+
+double LatticeHamiltonian::delta_energy_from_field(const ChangedSites& changed, std::span<const int> sites,
+                                                   std::span<const Occupant> after,
+                                                   std::span<const Occupant> occupancy,
+                                                   const std::uint8_t* const* field) const {
+  double parts[3];
+  for (int k = 0; k < changed.n; ++k) parts[k] = site_part(changed.mobile[k], occupancy[sites[k]], after[k], field[k]);
+  return combine_parts(changed, parts, sites, after, occupancy);
+}
+
+double LatticeHamiltonian::combine_parts(const ChangedSites& changed, const double* parts, std::span<const int> sites,
+                                         std::span<const Occupant> after, std::span<const Occupant> occupancy) const {
+  // Σ_i [F_i(after_i) - F_i(before_i)] with F_i(s) = Σ_ch Σ_c n_i[ch][c] J_ch(s, c)
+  // counts every cluster between two changed sites i, j with j's "before"
+  // occupant; the bond terms put in its true change instead (half from each end).
+  const int codes = m_codes;
+  double delta = 0.0;
+  for (int k = 0; k < changed.n; ++k) delta += parts[k];
+  for (const auto& bond : changed.bonds) {
+    const double* j = &m_pair_j[bond.table];
+    const int bi = occupancy[sites[bond.i]], bj = occupancy[sites[bond.j]];
+    const int ai = after[bond.i], aj = after[bond.j];
+    delta += 0.5 * (j[ai * codes + aj] - j[bi * codes + bj]) - (j[ai * codes + bj] - j[bi * codes + bj]);
+  }
+  if (m_triplet_types > 0) delta += triplet_delta(sites, after, occupancy);
   return delta;
 }
 

@@ -1,5 +1,6 @@
 #include "hkmc/kmc/KmcEngine.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "hkmc/common/Error.hpp"
@@ -48,11 +49,13 @@ KmcEngine::KmcEngine(const KmcModel& model, std::vector<Occupant> occupancy, std
   m_ion_displacement.assign(m_ion_species.size(), Vec3{0, 0, 0});
   m_defect_at_site.reset(m_defects.size());
   for (int d = 0; d < static_cast<int>(m_defects.size()); ++d) m_defect_at_site.insert(m_defects[d].site, d);
+  rebuild_defect_bits();
   for (const auto& d : m_defects) m_defect_cell.push_back(m_supercell.cell_of(d.site));
   m_rates.assign(m_defects.size() * m_stride, 0.0);
   m_clamped.assign(m_rates.size(), 0);
   m_refreshed_at.assign(m_defects.size(), -1);
   m_tree.resize(m_defects.size());
+  rebuild_pair_field();
   for (int d = 0; d < static_cast<int>(m_defects.size()); ++d) refresh_defect(d);
   settle_missing();
 }
@@ -70,7 +73,36 @@ void KmcEngine::settle_missing() {
     throw Error("internal: the barrier provider did not provide the barriers it prepared");
 }
 
-void KmcEngine::refresh_defect(int d) {
+void KmcEngine::rebuild_defect_bits() {
+  m_defect_bits.assign((m_occupancy.size() + 63) / 64, 0);
+  for (const auto& d : m_defects) m_defect_bits[d.site >> 6] |= std::uint64_t{1} << (d.site & 63);
+}
+
+void KmcEngine::rebuild_pair_field() {
+  const auto* h = m_model.hamiltonian();
+  if (!h || h->field_stride() == 0) return;
+  const std::size_t stride = h->field_stride();
+  m_pair_field.assign(m_occupancy.size() * stride, 0);
+  for (int s = 0; s < static_cast<int>(m_occupancy.size()); ++s)
+    h->count_field(s, m_occupancy, m_pair_field.data() + s * stride);
+}
+
+void KmcEngine::update_pair_field(int site, const lattice::CellIndex& cell, Occupant before) {
+  if (m_pair_field.empty()) return;
+  const auto* h = m_model.hamiltonian();
+  const int col_before = h->field_column(before), col_now = h->field_column(m_occupancy[site]);
+  if (col_before == col_now) return;
+  const std::size_t stride = h->field_stride();
+  const bool interior = m_supercell.interior(cell, h->reach());
+  for (const auto& link : h->field_links(m_supercell.mobile_of(site))) {
+    const int partner = interior ? site + link.delta : m_supercell.shifted_from(cell, link.other);
+    std::uint8_t* counts = m_pair_field.data() + partner * stride + link.index;
+    if (col_before >= 0) --counts[col_before];
+    if (col_now >= 0) ++counts[col_now];
+  }
+}
+
+void KmcEngine::refresh_defect(int d, std::uint64_t slots_to_update) {
   const int site = m_defects[d].site;
   const int mobile = m_supercell.mobile_of(site);
   const auto& cell = m_defect_cell[d];
@@ -109,21 +141,104 @@ void KmcEngine::refresh_defect(int d) {
       m_clamped[base + k] = r ? r->clamped : 0;
       total += m_rates[base + k];
     }
+  } else if (m_model.field_rates()) {
+    n_slots = static_cast<int>(m_model.fast_slots(mobile).size());
+    field_rates(d, site, mobile, base, slots_to_update);
+    for (int k = 0; k < n_slots; ++k) total += m_rates[base + k];
   } else {
     n_slots = static_cast<int>(m_model.catalog().slots(mobile).size());
     m_scratch.was_missing = false;
-    m_scratch.missing = m_model.on_demand() ? &m_missing_keys : nullptr;  // set here: engines may move
+    // Set here: engines may move.
+    m_scratch.missing = m_model.on_demand() ? &m_missing_keys : nullptr;
+    m_scratch.pair_field = m_pair_field.empty() ? nullptr : m_pair_field.data();
     for (int k = 0; k < n_slots; ++k) {
+      if (!(slots_to_update >> std::min(k, 63) & 1u)) continue;
       const auto r = m_model.hop_rate(site, k, m_occupancy, m_scratch);
       m_rates[base + k] = r.rate_hz;
       m_clamped[base + k] = r.clamped;
-      total += r.rate_hz;
     }
+    // Summed in slot order, whichever slots changed: the same bits as a full refresh.
+    for (int k = 0; k < n_slots; ++k) total += m_rates[base + k];
     if (m_scratch.was_missing) m_missing_defects.push_back(d);
   }
   for (int k = n_slots; k < m_stride; ++k) m_rates[base + k] = 0.0;
   m_tree.set(d, total);
   m_refreshed_at[d] = m_events;
+}
+
+void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::uint64_t slots_to_update) {
+  // The decisions of KmcModel::hop_rate and its ΔE (the same calls on the same
+  // counts, so the same bits; the consistency tests compare the two), with
+  // the origin's part of ΔE computed once per occupant it would take.
+  const auto& slots = m_model.fast_slots(mobile);
+  const auto& h = *m_model.hamiltonian();
+  const auto& cell = m_defect_cell[d];
+  const int codes = m_model.codes();
+  const int stride = h.field_stride();
+  auto field_of = [&](int s) { return stride ? m_pair_field.data() + static_cast<std::size_t>(s) * stride : nullptr; };
+  const bool interior = m_supercell.interior(cell, m_model.reach());
+  const Occupant here = m_occupancy[site];
+  constexpr int kCachedCodes = 16;
+  double origin_part[kCachedCodes];
+  std::uint32_t have_origin = 0;
+  for (int k = 0; k < static_cast<int>(slots.size()); ++k) {
+    if (!(slots_to_update >> std::min(k, 63) & 1u)) continue;
+    const auto& fs = slots[k];
+    const int target = interior ? site + fs.target_delta : m_supercell.shifted_from(cell, fs.target);
+    const Occupant at_target = m_occupancy[target];
+    int sites[3] = {site, target, -1};
+    Occupant after[3] = {kEmpty, kEmpty, kEmpty};
+    int table = -1;
+    switch (fs.kind) {
+      case MechanismKind::kVacancy:
+        if (at_target != kEmpty) {
+          after[0] = at_target;
+          table = fs.table_base + at_target * codes;
+        }
+        break;
+      case MechanismKind::kInterstitial:
+        if (at_target == kEmpty) {
+          after[1] = here;
+          table = fs.table_base + here * codes;
+        }
+        break;
+      case MechanismKind::kInterstitialcy: {
+        const int via = interior ? site + fs.via_delta : m_supercell.shifted_from(cell, fs.via);
+        const Occupant pushed = m_occupancy[via];
+        if (at_target == kEmpty && pushed != kEmpty) {
+          sites[1] = via;
+          sites[2] = target;
+          after[1] = here;
+          after[2] = pushed;
+          table = fs.table_base + here * codes + pushed;
+        }
+        break;
+      }
+    }
+    if (table < 0) {
+      m_rates[base + k] = 0.0;
+      m_clamped[base + k] = 0;
+      continue;
+    }
+    const auto& changed = m_model.changed_sites(mobile, k);
+    double parts[3];
+    if (after[0] < kCachedCodes && (have_origin >> after[0] & 1u)) {
+      parts[0] = origin_part[after[0]];
+    } else {
+      parts[0] = h.site_part(changed.mobile[0], here, after[0], field_of(site));
+      if (after[0] < kCachedCodes) {
+        origin_part[after[0]] = parts[0];
+        have_origin |= 1u << after[0];
+      }
+    }
+    for (int i = 1; i < changed.n; ++i)
+      parts[i] = h.site_part(changed.mobile[i], m_occupancy[sites[i]], after[i], field_of(sites[i]));
+    const double delta_e = h.combine_parts(changed, parts, std::span<const int>(sites, changed.n),
+                                           std::span<const Occupant>(after, changed.n), m_occupancy);
+    const auto r = m_model.tabulated_rate(table, delta_e);
+    m_rates[base + k] = r.rate_hz;
+    m_clamped[base + k] = r.clamped;
+  }
 }
 
 double KmcEngine::recomputed_total_rate_hz() const {
@@ -193,6 +308,7 @@ void KmcEngine::execute(const PlannedEvent& event) {
   // Changed sites and their cells, for the impact update below.
   int changed[3] = {origin, target, -1};
   lattice::CellIndex changed_cell[3] = {origin_cell, target_cell, origin_cell};
+  Occupant before[3] = {m_occupancy[origin], m_occupancy[target], kEmpty};
   switch (m_model.catalog().mechanisms()[slot.mechanism].kind) {
     case MechanismKind::kVacancy:
       move_ion(target, origin, -slot.defect_displacement);
@@ -203,6 +319,7 @@ void KmcEngine::execute(const PlannedEvent& event) {
     case MechanismKind::kInterstitialcy: {
       changed_cell[2] = m_supercell.shift_cell(origin_cell, slot.via);
       const int via = m_supercell.site(changed_cell[2], slot.via.mobile);
+      before[2] = m_occupancy[via];
       move_ion(via, target, slot.defect_displacement - slot.via_displacement);
       move_ion(origin, via, slot.via_displacement);
       changed[2] = via;
@@ -212,34 +329,51 @@ void KmcEngine::execute(const PlannedEvent& event) {
   if (m_clamped[index(event.defect, event.slot)]) ++m_clamped_events;
   m_defect_at_site.erase(origin);
   m_defect_at_site.insert(target, event.defect);
+  m_defect_bits[origin >> 6] &= ~(std::uint64_t{1} << (origin & 63));
+  m_defect_bits[target >> 6] |= std::uint64_t{1} << (target & 63);
   defect.site = target;
   m_defect_cell[event.defect] = target_cell;
   for (int k = 0; k < 3; ++k) defect.displacement[k] += slot.defect_displacement[k];
   m_time_s += event.dt_s;
   ++m_events;
 
+  for (int i = 0; i < 3; ++i)
+    if (changed[i] >= 0) update_pair_field(changed[i], changed_cell[i], before[i]);
   refresh_defect(event.defect);
+  // The other defects whose rates read a changed site, with the slots that
+  // read one (a slot whose inputs did not change keeps its rate).
+  m_impacted.clear();
+  auto impact = [this](int w, std::uint64_t slots) {
+    if (w < 0 || m_refreshed_at[w] == m_events) return;  // none, or the defect that moved
+    for (auto& [d, mask] : m_impacted)
+      if (d == w) {
+        mask |= slots;
+        return;
+      }
+    m_impacted.emplace_back(w, slots);
+  };
   for (int i = 0; i < 3; ++i) {
     if (changed[i] < 0) continue;
     const int mobile = m_supercell.mobile_of(changed[i]);
+    const auto& slots = m_model.dependent_slots(mobile);
+    // The defect bitmap (one bit a site: stays in L1 where the occupancy
+    // would not) rules out most sites before the defect index is loaded.
+    auto is_defect = [this](int x) { return m_defect_bits[x >> 6] >> (x & 63) & 1u; };
     if (m_supercell.interior(changed_cell[i], m_model.reach())) {
       const auto& deltas = m_model.dependent_deltas(mobile);
-      const auto& on_interstitial = m_model.dependent_is_interstitial(mobile);
       for (std::size_t j = 0; j < deltas.size(); ++j) {
         const int x = changed[i] + deltas[j];
-        // The one-byte occupancy (cache-hot: refresh just read these sites)
-        // rules out most sites before the defect index is loaded.
-        if ((m_occupancy[x] == kEmpty) == static_cast<bool>(on_interstitial[j])) continue;
-        const int w = m_defect_at_site.find(x);
-        if (w >= 0 && m_refreshed_at[w] != m_events) refresh_defect(w);
+        if (is_defect(x)) impact(m_defect_at_site.find(x), slots[j]);
       }
     } else {
-      for (const auto& offset : m_model.dependents(mobile)) {
-        const int w = m_defect_at_site.find(m_supercell.shifted_from(changed_cell[i], offset));
-        if (w >= 0 && m_refreshed_at[w] != m_events) refresh_defect(w);
+      const auto& offsets = m_model.dependents(mobile);
+      for (std::size_t j = 0; j < offsets.size(); ++j) {
+        const int x = m_supercell.shifted_from(changed_cell[i], offsets[j]);
+        if (is_defect(x)) impact(m_defect_at_site.find(x), slots[j]);
       }
     }
   }
+  for (const auto& [w, slots] : m_impacted) refresh_defect(w, slots);
   settle_missing();
   apply_pending_displacements();
 }
@@ -336,8 +470,10 @@ void KmcEngine::restore(const EngineState& s) {
     m_defect_at_site.insert(m_defects[d].site, d);
     m_defect_cell[d] = m_supercell.cell_of(m_defects[d].site);
   }
+  rebuild_defect_bits();
   m_missing_keys.clear();
   m_missing_defects.clear();
+  rebuild_pair_field();
   for (int d = 0; d < static_cast<int>(m_defects.size()); ++d) refresh_defect(d);
   settle_missing();
 }

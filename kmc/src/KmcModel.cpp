@@ -31,16 +31,22 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
   m_provider->check(m_catalog);
 
   const int n_mobile = m_supercell.mobile_count();
-  if (tabulated()) {
-    m_rate_cache.resize(static_cast<std::size_t>(n_mobile) * std::max(1, m_catalog.max_slots()) *
-                        m_codes * m_codes);
+  if (!m_needs_environment) {
+    const std::size_t size =
+        static_cast<std::size_t>(n_mobile) * std::max(1, m_catalog.max_slots()) * m_codes * m_codes;
+    m_e_kra_table.resize(size);
+    m_work_table.resize(size);
+    if (tabulated()) m_rate_cache.resize(size);
     for (int m = 0; m < n_mobile; ++m)
       for (int k = 0; k < static_cast<int>(m_catalog.slots(m).size()); ++k)
         for (int moving = 1; moving < m_codes; ++moving)
-          for (int pushed = 0; pushed < m_codes; ++pushed)
-            m_rate_cache[cache_index(m, k, moving, pushed)] =
-                rate_of(m, k, static_cast<Occupant>(moving), static_cast<Occupant>(pushed),
-                        *barrier(m, k, static_cast<Occupant>(moving), {}, {}, nullptr), 0.0);
+          for (int pushed = 0; pushed < m_codes; ++pushed) {
+            const int i = cache_index(m, k, moving, pushed);
+            const auto mover = static_cast<Occupant>(moving);
+            m_e_kra_table[i] = *barrier(m, k, mover, {}, {}, nullptr);
+            m_work_table[i] = field_work(m, k, mover, static_cast<Occupant>(pushed));
+            if (tabulated()) m_rate_cache[i] = m_rate_law.rate(m_e_kra_table[i], 0.0, m_work_table[i]);
+          }
   }
 
   m_env_deltas.assign(n_mobile, {});
@@ -50,6 +56,17 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       for (const auto& e : slot.environment) deltas.push_back(m_supercell.linear_delta(e, m));
       m_env_deltas[m].push_back(std::move(deltas));
     }
+  if (m_hamiltonian) {
+    // Changed sites in the order delta_energy() lists them: origin, (via,) target.
+    m_changed.assign(n_mobile, {});
+    for (int m = 0; m < n_mobile; ++m)
+      for (const auto& slot : m_catalog.slots(m)) {
+        std::vector<SiteOffset> sites{SiteOffset{m, {0, 0, 0}}};
+        if (slot.via.mobile >= 0) sites.push_back(slot.via);
+        sites.push_back(slot.target);
+        m_changed[m].push_back(m_hamiltonian->changed_sites(sites));
+      }
+  }
   m_fast_slots.assign(n_mobile, {});
   for (int m = 0; m < n_mobile; ++m)
     for (int k = 0; k < static_cast<int>(m_catalog.slots(m).size()); ++k) {
@@ -62,8 +79,12 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
 
   // Reverse the dependency of each defect's rates on the sites they read.
   m_dependents.assign(n_mobile, {});
+  m_dependent_slots.assign(n_mobile, {});
   for (int w = 0; w < n_mobile; ++w) {
-    for (const auto& slot : m_catalog.slots(w)) {
+    for (int k = 0; k < static_cast<int>(m_catalog.slots(w).size()); ++k) {
+      const auto& slot = m_catalog.slots(w)[k];
+      // Slots past the mask's width are refreshed with the last bit.
+      const std::uint64_t bit = std::uint64_t{1} << std::min(k, 63);
       std::vector<SiteOffset> reads{slot.target};
       if (slot.via.mobile >= 0) reads.push_back(slot.via);
       if (m_needs_environment) reads.insert(reads.end(), slot.environment.begin(), slot.environment.end());
@@ -78,7 +99,12 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       for (const auto& r : reads) {
         SiteOffset back{w, {-r.cell[0], -r.cell[1], -r.cell[2]}};
         auto& list = m_dependents[r.mobile];
-        if (std::find(list.begin(), list.end(), back) == list.end()) list.push_back(back);
+        const auto at = std::find(list.begin(), list.end(), back) - list.begin();
+        if (at == static_cast<std::ptrdiff_t>(list.size())) {
+          list.push_back(back);
+          m_dependent_slots[r.mobile].push_back(0);
+        }
+        m_dependent_slots[r.mobile][at] |= bit;
       }
     }
   }
@@ -126,8 +152,7 @@ std::optional<double> KmcModel::barrier(int mobile, int slot_index, Occupant mov
   return found;
 }
 
-barriers::HopRate KmcModel::rate_of(int mobile, int slot_index, Occupant moving, Occupant pushed,
-                                    double e_kra, double delta_e_ev) const {
+double KmcModel::field_work(int mobile, int slot_index, Occupant moving, Occupant pushed) const {
   const auto& slot = m_catalog.slots(mobile)[slot_index];
   const auto kind = m_catalog.mechanisms()[slot.mechanism].kind;
   // Work done by the field on every moving charge: W = sum q F·Δr (e·V/Å·Å = eV).
@@ -146,7 +171,7 @@ barriers::HopRate KmcModel::rate_of(int mobile, int slot_index, Occupant moving,
              q[pushed] * field.dot(slot.defect_displacement - slot.via_displacement);
       break;
   }
-  return m_rate_law.rate(e_kra, delta_e_ev, work);
+  return work;
 }
 
 barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const Occupant> occupancy,
@@ -182,7 +207,8 @@ barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const O
       break;
   }
   if (tabulated()) return m_rate_cache[cache_index(mobile, slot_index, moving, pushed)];
-  int counts[256] = {0};
+  int counts[256];
+  std::fill_n(counts, m_codes, 0);
   if (m_needs_environment) {
     if (m_supercell.interior(cell, m_reach)) {
       // Away from the box faces the environment sites are fixed index offsets.
@@ -197,33 +223,52 @@ barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const O
   } else {
     env_buffer.clear();
   }
-  double delta_e = 0.0;
-  if (m_hamiltonian) {
-    const int target = m_supercell.shifted_from(cell, slot.target);
-    switch (m_catalog.mechanisms()[slot.mechanism].kind) {
-      case MechanismKind::kVacancy: {
-        const int sites[2] = {site, target};
-        const Occupant after[2] = {moving, kEmpty};
-        delta_e = m_hamiltonian->delta_energy(sites, after, occupancy);
-        break;
-      }
-      case MechanismKind::kInterstitial: {
-        const int sites[2] = {site, target};
-        const Occupant after[2] = {kEmpty, moving};
-        delta_e = m_hamiltonian->delta_energy(sites, after, occupancy);
-        break;
-      }
-      case MechanismKind::kInterstitialcy: {
-        const int sites[3] = {site, m_supercell.shifted_from(cell, slot.via), target};
-        const Occupant after[3] = {kEmpty, moving, pushed};
-        delta_e = m_hamiltonian->delta_energy(sites, after, occupancy);
-        break;
+  const double delta_e = m_hamiltonian ? delta_energy(site, mobile, slot_index, moving, pushed, occupancy, scratch) : 0.0;
+  if (!m_needs_environment) return tabulated_rate(cache_index(mobile, slot_index, moving, pushed), delta_e);
+  const auto e_kra = barrier(mobile, slot_index, moving, env_buffer, std::span<const int>(counts, m_codes), &scratch);
+  if (!e_kra) return {0.0, 0.0, false};
+  return m_rate_law.rate(*e_kra, delta_e, field_work(mobile, slot_index, moving, pushed));
+}
+
+double KmcModel::delta_energy(int site, int mobile, int slot_index, Occupant moving, Occupant pushed,
+                              std::span<const Occupant> occupancy, RateScratch& scratch) const {
+  const auto& slot = m_catalog.slots(mobile)[slot_index];
+  const auto cell = m_supercell.cell_of(site);
+  const int target = m_supercell.shifted_from(cell, slot.target);
+  int sites[3] = {site, target, -1};
+  Occupant after[3] = {moving, kEmpty, kEmpty};
+  switch (m_catalog.mechanisms()[slot.mechanism].kind) {
+    case MechanismKind::kVacancy:
+      break;
+    case MechanismKind::kInterstitial:
+      after[0] = kEmpty;
+      after[1] = moving;
+      break;
+    case MechanismKind::kInterstitialcy:
+      sites[1] = m_supercell.shifted_from(cell, slot.via);
+      sites[2] = target;
+      after[0] = kEmpty;
+      after[1] = moving;
+      after[2] = pushed;
+      break;
+  }
+  const auto& changed = m_changed[mobile][slot_index];
+  const int stride = m_hamiltonian->field_stride();
+  const std::uint8_t* field[3] = {nullptr, nullptr, nullptr};
+  if (stride > 0) {
+    if (scratch.pair_field) {
+      for (int k = 0; k < changed.n; ++k) field[k] = scratch.pair_field + static_cast<std::size_t>(sites[k]) * stride;
+    } else {
+      // No engine field: count the neighbours now (the same integers).
+      scratch.field_buffer.resize(static_cast<std::size_t>(3) * stride);
+      for (int k = 0; k < changed.n; ++k) {
+        m_hamiltonian->count_field(sites[k], occupancy, scratch.field_buffer.data() + k * stride);
+        field[k] = scratch.field_buffer.data() + k * stride;
       }
     }
   }
-  const auto e_kra = barrier(mobile, slot_index, moving, env_buffer, std::span<const int>(counts, m_codes), &scratch);
-  if (!e_kra) return {0.0, 0.0, false};
-  return rate_of(mobile, slot_index, moving, pushed, *e_kra, delta_e);
+  return m_hamiltonian->delta_energy_from_field(changed, std::span<const int>(sites, changed.n),
+                                                std::span<const Occupant>(after, changed.n), occupancy, field);
 }
 
 }  // namespace hkmc::kmc

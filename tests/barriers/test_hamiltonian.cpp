@@ -177,6 +177,93 @@ TEST_CASE("local hop ΔE equals the difference of total energies") {
   CHECK(nonzero > 0.9 * (tested[0] + tested[1] + tested[2]));
 }
 
+TEST_CASE("pair-field ΔE with counts kept up to date equals a direct recomputation") {
+  // The engine's form: pair-field counts updated through field_links() after
+  // every accepted hop, ΔE from them; against delta_energy() (a pass over the
+  // clusters) and the difference of total energies, over a random walk.
+  lattice::Supercell sc(lattice::make_perovskite(6.0, true), {4, 4, 4});
+  lattice::SpeciesTable species({"I", "Br"});
+  barriers::LatticeHamiltonian h(sc, species, rich_terms());
+  lattice::HopCatalog cat(sc,
+                          {{"v", lattice::MechanismKind::kVacancy, 1},
+                           {"v2", lattice::MechanismKind::kVacancy, 2},
+                           {"i", lattice::MechanismKind::kInterstitial, 1},
+                           {"c", lattice::MechanismKind::kInterstitialcy, 1}},
+                          0.0);
+  RandomGenerator rng(11, RandomStream::kInitialConfiguration, 0);
+  auto occ = lattice::random_configuration(sc, {{1, 0.5}, {2, 0.5}}, {20, 20, lattice::kEmpty}, rng);
+  const int stride = h.field_stride();
+  REQUIRE(stride > 0);
+  std::vector<std::uint8_t> field(static_cast<std::size_t>(sc.num_sites()) * stride);
+  for (int s = 0; s < sc.num_sites(); ++s) h.count_field(s, occ, field.data() + s * stride);
+  auto update = [&](int site, Occupant before) {
+    const auto cell = sc.cell_of(site);
+    for (const auto& link : h.field_links(sc.mobile_of(site))) {
+      std::uint8_t* counts = field.data() + sc.shifted_from(cell, link.other) * stride + link.index;
+      if (h.field_column(before) >= 0) --counts[h.field_column(before)];
+      if (h.field_column(occ[site]) >= 0) ++counts[h.field_column(occ[site])];
+    }
+  };
+  int tested = 0, nonzero = 0, bonded = 0;
+  for (int trial = 0; trial < 200000 && tested < 3000; ++trial) {
+    const int site = static_cast<int>(rng.below(sc.num_sites()));
+    const auto& slots = cat.slots(sc.mobile_of(site));
+    if (slots.empty()) continue;
+    const auto& slot = slots[rng.below(slots.size())];
+    const int target = sc.shifted(site, slot.target);
+    std::vector<int> sites;
+    std::vector<lattice::SiteOffset> offsets{{sc.mobile_of(site), {0, 0, 0}}};
+    std::vector<Occupant> after;
+    const auto kind = cat.mechanisms()[slot.mechanism].kind;
+    if (kind == lattice::MechanismKind::kVacancy) {
+      if (occ[site] != lattice::kEmpty || occ[target] == lattice::kEmpty) continue;
+      sites = {site, target};
+      after = {occ[target], lattice::kEmpty};
+    } else if (kind == lattice::MechanismKind::kInterstitial) {
+      if (occ[site] == lattice::kEmpty || occ[target] != lattice::kEmpty) continue;
+      sites = {site, target};
+      after = {lattice::kEmpty, occ[site]};
+    } else {
+      const int via = sc.shifted(site, slot.via);
+      if (occ[site] == lattice::kEmpty || occ[target] != lattice::kEmpty || occ[via] == lattice::kEmpty) continue;
+      sites = {site, via, target};
+      offsets.push_back(slot.via);
+      after = {lattice::kEmpty, occ[site], occ[via]};
+    }
+    offsets.push_back(slot.target);
+    const auto changed = h.changed_sites(offsets);
+    bonded += !changed.bonds.empty();
+    const std::uint8_t* counts[3] = {nullptr, nullptr, nullptr};
+    for (std::size_t k = 0; k < sites.size(); ++k) counts[k] = field.data() + sites[k] * stride;
+    const double from_field = h.delta_energy_from_field(changed, sites, after, occ, counts);
+    const double direct = h.delta_energy(sites, after, occ);
+    auto moved = occ;
+    for (std::size_t k = 0; k < sites.size(); ++k) moved[sites[k]] = after[k];
+    REQUIRE(from_field == doctest::Approx(direct).epsilon(1e-12).scale(1.0));
+    REQUIRE(from_field == doctest::Approx(h.energy(moved) - h.energy(occ)).epsilon(1e-9).scale(1.0));
+    ++tested;
+    if (std::abs(direct) > 1e-6) ++nonzero;
+    if (rng.below(2)) {
+      const auto before = occ;
+      occ = moved;
+      for (int s : sites) update(s, before[s]);
+    }
+  }
+  // Counts kept up to date are exactly the counts taken afresh.
+  std::vector<std::uint8_t> fresh(stride);
+  int mismatched = 0;
+  for (int s = 0; s < sc.num_sites(); ++s) {
+    h.count_field(s, occ, fresh.data());
+    mismatched += !std::equal(fresh.begin(), fresh.end(), field.begin() + s * stride);
+  }
+  MESSAGE("hops tested " << tested << ", nonzero ΔE " << nonzero << ", with clusters among the changed sites "
+                         << bonded);
+  CHECK(mismatched == 0);
+  CHECK(tested == 3000);
+  CHECK(nonzero > 0.9 * tested);
+  CHECK(bonded > 0.5 * tested);
+}
+
 TEST_CASE("the Hamiltonian file format and its errors") {
   const auto good = write_file(R"(description = "test"
 [[point]]

@@ -223,13 +223,60 @@ TEST_CASE("a run stopped by simulated time samples and blocks on the time grid")
   CHECK(hops == r.events);
 }
 
-TEST_CASE("incremental rates equal a full recompute: with a lattice Hamiltonian") {
-  const auto path = std::filesystem::temp_directory_path() / ("hkmc_engine_h_" + std::to_string(::getpid()) + ".toml");
+namespace {
+
+// Pairs on two X-X shells and between X and interstitial sites, and a
+// triplet: every part of the pair-field ΔE (and the direct triplet path).
+std::string write_test_hamiltonian(const std::string& tag) {
+  const auto path =
+      std::filesystem::temp_directory_path() / ("hkmc_engine_h_" + tag + std::to_string(::getpid()) + ".toml");
   std::ofstream(path) << "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.01\n"
                          "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 2\nspecies = [\"Va\", \"Br\"]\nJ = -0.03\n"
                          "[[pair]]\nsublattices = [\"X\", \"i\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.02\n"
                          "[[triplet]]\nsublattice = \"X\"\nspecies = [\"Va\", \"I\", \"Br\"]\nK = 0.01\n";
+  return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("incremental rates equal a full recompute: with a lattice Hamiltonian") {
+  // Tabulated barriers: the engine's pair-field path (KmcModel::field_rates),
+  // refreshing only the slots that read a changed site, against the model's
+  // rates from counts taken afresh; bitwise.
   auto spec = mixed_spec_tabulated();
-  spec.energy.hamiltonian_file = path.string();
+  spec.energy.hamiltonian_file = write_test_hamiltonian("tab");
   check_incremental_equals_recompute(spec);
+}
+
+TEST_CASE("incremental rates equal a full recompute: Hamiltonian and environment-dependent barriers") {
+  // The general path: KmcModel::hop_rate reading the engine's pair field.
+  auto spec = mixed_spec_with_environment();
+  spec.energy.hamiltonian_file = write_test_hamiltonian("env");
+  check_incremental_equals_recompute(spec);
+}
+
+TEST_CASE("with a Hamiltonian, a restored engine rebuilds its pair field and continues bitwise") {
+  for (bool environment : {false, true}) {
+    CAPTURE(environment);
+    auto spec = environment ? mixed_spec_with_environment() : mixed_spec_tabulated();
+    spec.energy.hamiltonian_file = write_test_hamiltonian("restore");
+    kmc::Simulation sim(spec);
+    kmc::KmcEngine a(sim.model(), sim.initial_configuration(0), 5, 0);
+    for (int i = 0; i < 3000; ++i) REQUIRE(a.step());
+    // b is elsewhere on the same trajectory: its pair field must be rebuilt, not kept.
+    kmc::KmcEngine b(sim.model(), sim.initial_configuration(0), 5, 0);
+    for (int i = 0; i < 100; ++i) REQUIRE(b.step());
+    b.restore(a.state());
+    CHECK(b.total_rate_hz() == a.total_rate_hz());
+    for (int i = 0; i < 3000; ++i) {
+      REQUIRE(a.step());
+      REQUIRE(b.step());
+    }
+    CHECK(b.time_s() == a.time_s());
+    CHECK(b.total_rate_hz() == a.total_rate_hz());
+    CHECK(std::vector(b.occupancy().begin(), b.occupancy().end()) ==
+          std::vector(a.occupancy().begin(), a.occupancy().end()));
+    CHECK(a.occupancy().size() > 0);
+    CHECK(std::vector(b.occupancy().begin(), b.occupancy().end()) != sim.initial_configuration(0));
+  }
 }

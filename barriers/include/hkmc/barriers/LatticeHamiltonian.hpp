@@ -12,8 +12,15 @@
 // triangles.
 //
 // ΔE of a hop is computed from the clusters that touch the changed sites;
-// nothing is mutated to "try" a hop.
+// nothing is mutated to "try" a hop. The KMC engine's fast form reads the
+// pair clusters through the "pair field" of each changed site: the number of
+// its pair neighbours holding each occupant, per pair table ("channel"),
+// n_i[ch][c]. Then Σ_{j∈N(i)} J(s, s_j) = Σ_ch Σ_c n_i[ch][c] J_ch(s, c), and a
+// hop's pair ΔE costs a few table products instead of a pass over the
+// clusters. The counts are integers, so counts kept up to date by the engine
+// and counts taken afresh give bitwise the same ΔE (docs/hamiltonian.md).
 #include <array>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -70,13 +77,82 @@ class LatticeHamiltonian {
   // Every site whose occupancy enters a cluster with a site of basis `mobile`.
   const std::vector<lattice::SiteOffset>& partners(int mobile) const { return m_partners[mobile]; }
   double range_angstrom() const { return m_range; }
+  // Largest cell offset (any axis) of a cluster partner.
+  int reach() const { return m_reach; }
+
+  // ---- Pair field ----
+  // Bytes of pair-field counts per site (channels × columns of the widest
+  // basis site); 0 without pair terms. Counts of site s start at s * field_stride().
+  // Only occupants that some pair term gives an energy get a column (a
+  // neighbour whose J is zero in every table adds nothing): column of a
+  // code, -1 for none.
+  int field_stride() const { return m_field_stride; }
+  int field_column(lattice::Occupant code) const { return m_column_of[code]; }
+  // Writes the pair-field counts of `site` (field_stride() bytes) from `occupancy`.
+  void count_field(int site, std::span<const lattice::Occupant> occupancy, std::uint8_t* counts) const;
+  // The sites whose pair field contains a site of basis `mobile`, and where:
+  // when that site's occupant goes from b to a, the partner's counts at
+  // `index` + b drop by one and at `index` + a rise by one.
+  struct FieldLink {
+    lattice::SiteOffset other;
+    int delta;  // Supercell::linear_delta of `other` (valid away from the box faces)
+    int index;  // channel * columns in the partner's counts
+  };
+  const std::vector<FieldLink>& field_links(int mobile) const { return m_field_links[mobile]; }
+  // What delta_energy_from_field needs to know of a hop's changed sites
+  // (offsets from the first one, which is the origin, cell 0): their basis
+  // sites and the pair clusters among them. Translation invariant.
+  struct ChangedSites {
+    int n = 0;
+    std::array<int, 3> mobile{};
+    struct Bond {
+      int i, j;   // changed sites i -> j (each bond listed from both ends)
+      int table;  // offset into the pair tables
+    };
+    std::vector<Bond> bonds;
+  };
+  ChangedSites changed_sites(std::span<const lattice::SiteOffset> offsets) const;
+  // ΔE (eV) as delta_energy(), with the pair clusters read from the pair
+  // fields of the changed sites (field[k]: counts of sites[k], from before
+  // the hop) and the triplets from `occupancy`. Equal to delta_energy() up to
+  // rounding; bitwise a function of the counts. Computed as
+  // combine_parts(site_part(...) of each changed site, ...), so a caller may
+  // reuse a site's part across hops (the engine: a defect's origin).
+  double delta_energy_from_field(const ChangedSites& changed, std::span<const int> sites,
+                                 std::span<const lattice::Occupant> after,
+                                 std::span<const lattice::Occupant> occupancy,
+                                 const std::uint8_t* const* field) const;
+  // Point and pair-field part of a site of basis `mobile` going from
+  // `before` to `after`: ε(a) - ε(b) + Σ_ch Σ_c n[ch][c] (J_ch(a, c) - J_ch(b, c)).
+  double site_part(int mobile, lattice::Occupant before, lattice::Occupant after, const std::uint8_t* field) const {
+    const std::size_t row = static_cast<std::size_t>(mobile) * m_codes;
+    double part = m_point[row + after] - m_point[row + before];
+    if (before == after || !field) return part;
+    const auto& tables = m_channel_tables[mobile];
+    const int columns = static_cast<int>(m_column_code.size());
+    for (std::size_t ch = 0; ch < tables.size(); ++ch, field += columns) {
+      const double* j_after = &m_pair_j[tables[ch] + after * m_codes];
+      const double* j_before = &m_pair_j[tables[ch] + before * m_codes];
+      for (int col = 0; col < columns; ++col) {
+        const int c = m_column_code[col];
+        part += field[col] * (j_after[c] - j_before[c]);
+      }
+    }
+    return part;
+  }
+  // ΔE from the site parts (parts[k] of sites[k]): their sum, the clusters
+  // among the changed sites, and the triplets.
+  double combine_parts(const ChangedSites& changed, const double* parts, std::span<const int> sites,
+                       std::span<const lattice::Occupant> after,
+                       std::span<const lattice::Occupant> occupancy) const;
   bool empty() const { return m_pair_types == 0 && m_triplet_types == 0 && !m_has_points; }
 
  private:
   struct PairNeighbor {
     lattice::SiteOffset other;
     int delta;  // Supercell::linear_delta of `other` (valid away from the box faces)
-    int table;  // offset into m_pair_j: table + code_here * codes + code_other
+    int table;    // offset into m_pair_j: table + code_here * codes + code_other
+    int channel;  // index of `table` among the tables of this basis site
   };
   struct Triangle {
     lattice::SiteOffset a, b;
@@ -84,6 +160,10 @@ class LatticeHamiltonian {
     int table;  // offset into m_triplet_k, indexed by sorted codes
   };
   double triplet(int table, int c0, int c1, int c2) const;
+  // Triplet part of delta_energy().
+  double triplet_delta(std::span<const int> sites, std::span<const lattice::Occupant> after,
+                       std::span<const lattice::Occupant> occupancy) const;
+  static int changed_index(std::span<const int> sites, int site);
 
   lattice::Supercell m_supercell;
   int m_codes;
@@ -96,6 +176,11 @@ class LatticeHamiltonian {
   std::vector<std::vector<PairNeighbor>> m_pairs;     // by mobile basis
   std::vector<std::vector<Triangle>> m_triangles;     // by mobile basis
   std::vector<std::vector<lattice::SiteOffset>> m_partners;
+  std::vector<std::vector<int>> m_channel_tables;     // by mobile basis: table of each channel
+  std::vector<std::vector<FieldLink>> m_field_links;  // by mobile basis
+  int m_field_stride = 0;
+  std::vector<int> m_column_of;    // by code: pair-field column, -1 for none
+  std::vector<int> m_column_code;  // by column: code
   double m_range = 0.0;
   int m_reach = 0;  // largest cell offset of any cluster partner
 };

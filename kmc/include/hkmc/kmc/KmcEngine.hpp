@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hkmc/common/Random.hpp"
@@ -96,7 +97,17 @@ class KmcEngine {
   std::size_t index(int defect, int slot) const {
     return static_cast<std::size_t>(defect) * m_stride + slot;
   }
-  void refresh_defect(int defect);
+  // Recomputes the rates of the slots in the mask (bit k: slot k, bit 63 also
+  // every later slot; the tabulated path does all) and the defect's total.
+  void refresh_defect(int defect, std::uint64_t slots_to_update = ~std::uint64_t{0});
+  // Rates of the slots of a defect (KmcModel::field_rates()) into m_rates and m_clamped.
+  void field_rates(int defect, int site, int mobile, std::size_t base, std::uint64_t slots_to_update);
+  // Pair field of the Hamiltonian (counts per site, LatticeHamiltonian::
+  // count_field): rebuilt from the occupancy, and updated for the partners
+  // of a site whose occupant went from `before` to the current one.
+  void rebuild_pair_field();
+  void rebuild_defect_bits();
+  void update_pair_field(int site, const lattice::CellIndex& cell, lattice::Occupant before);
   // On-demand barriers: computes the keys the last refreshes found missing
   // (in parallel, inside the provider) and refreshes those defects again.
   void settle_missing();
@@ -118,6 +129,7 @@ class KmcEngine {
   std::vector<lattice::Occupant> m_occupancy;
   std::vector<int> m_ion_at_site;       // -1: no ion
   SiteDefectMap m_defect_at_site;       // site -> defect (only defect sites are stored)
+  std::vector<std::uint64_t> m_defect_bits;  // bit per site: a defect is there
   std::vector<lattice::Occupant> m_ion_species;
   std::vector<Vec3> m_ion_displacement;
   std::vector<Defect> m_defects;
@@ -130,7 +142,11 @@ class KmcEngine {
   std::vector<std::uint8_t> m_clamped;   // same layout: the rate was clamped
   SumTree m_tree;                        // leaf = defect total rate
   std::vector<std::int64_t> m_refreshed_at;  // event count of a defect's last refresh
+  // Derived from the occupancy like the rates (never checkpointed): per site,
+  // the Hamiltonian's pair-field counts; empty without pair terms.
+  std::vector<std::uint8_t> m_pair_field;
   KmcModel::RateScratch m_scratch;
+  std::vector<std::pair<int, std::uint64_t>> m_impacted;  // execute(): defect, slots to refresh
   std::vector<lattice::EnvironmentKey> m_missing_keys;
   std::vector<int> m_missing_defects;
   RandomGenerator m_rng;

@@ -51,11 +51,16 @@ class KmcModel {
   // on-demand provider does not have yet is not computed: its key is appended
   // to `missing`, the rate returned is 0 and `was_missing` is set; the engine
   // computes all of them at once (provider().prepare) and asks again.
+  // With `pair_field` set (the engine's counts, LatticeHamiltonian::
+  // field_stride() bytes per site, kept equal to counts taken afresh), ΔE
+  // reads the pair field there instead of counting the neighbours.
   struct RateScratch {
     std::string environment;
     lattice::EnvironmentKey key;
     std::vector<lattice::EnvironmentKey>* missing = nullptr;
     bool was_missing = false;
+    const std::uint8_t* pair_field = nullptr;
+    std::vector<std::uint8_t> field_buffer;
   };
   barriers::HopRate hop_rate(int site, int slot, std::span<const lattice::Occupant> occupancy,
                              RateScratch& scratch) const;
@@ -74,6 +79,18 @@ class KmcModel {
     int table_base;
   };
   bool tabulated() const { return !m_needs_environment && !m_hamiltonian; }
+  // Barriers independent of the environment but ΔE from a Hamiltonian: the
+  // engine's pair-field path. E_KRA and the field's work are tabulated as
+  // above; the rate is tabulated_rate(table index, ΔE).
+  bool field_rates() const { return !m_needs_environment && m_hamiltonian; }
+  barriers::HopRate tabulated_rate(int table_index, double delta_e_ev) const {
+    return m_rate_law.rate(m_e_kra_table[table_index], delta_e_ev, m_work_table[table_index]);
+  }
+  // The sites the hop `slot` of basis site `mobile` changes, as ΔE reads them
+  // (origin, via if any, target).
+  const barriers::LatticeHamiltonian::ChangedSites& changed_sites(int mobile, int slot) const {
+    return m_changed[mobile][slot];
+  }
   const std::vector<FastSlot>& fast_slots(int mobile) const { return m_fast_slots[mobile]; }
   const barriers::HopRate* rate_table() const { return m_rate_cache.data(); }
   int codes() const { return m_codes; }
@@ -82,6 +99,9 @@ class KmcModel {
   // whose hop rates may depend on that site's occupancy.
   const std::vector<lattice::SiteOffset>& dependents(int mobile) const { return m_dependents[mobile]; }
   const std::vector<int>& dependent_deltas(int mobile) const { return m_dependent_deltas[mobile]; }
+  // Per dependent: the slots of that defect whose rates read the site (bit
+  // k: slot k; bit 63 also stands for every slot past it).
+  const std::vector<std::uint64_t>& dependent_slots(int mobile) const { return m_dependent_slots[mobile]; }
   // Per dependent: whether its site is an interstitial site (a defect there
   // is an occupied site; on a lattice site an empty one).
   const std::vector<std::uint8_t>& dependent_is_interstitial(int mobile) const {
@@ -97,12 +117,16 @@ class KmcModel {
   std::optional<double> barrier(int mobile, int slot_index, lattice::Occupant moving,
                                 std::string_view env, std::span<const int> counts,
                                 RateScratch* scratch) const;
-  // The rate law with the field's work for this hop.
-  barriers::HopRate rate_of(int mobile, int slot_index, lattice::Occupant moving,
-                            lattice::Occupant pushed, double e_kra, double delta_e_ev) const;
+  // Work (eV) done by the field on the ions this hop moves.
+  double field_work(int mobile, int slot_index, lattice::Occupant moving, lattice::Occupant pushed) const;
   int cache_index(int mobile, int slot, lattice::Occupant moving, lattice::Occupant pushed) const {
     return ((mobile * m_catalog.max_slots() + slot) * m_codes + moving) * m_codes + pushed;
   }
+
+  // ΔE of the hop `slot` of a defect at `site` (Hamiltonian present).
+  double delta_energy(int site, int mobile, int slot_index, lattice::Occupant moving,
+                      lattice::Occupant pushed, std::span<const lattice::Occupant> occupancy,
+                      RateScratch& scratch) const;
 
   lattice::Supercell m_supercell;
   lattice::SpeciesTable m_species;
@@ -117,11 +141,18 @@ class KmcModel {
   // When barriers do not depend on the environment, a hop's rate depends only
   // on (site basis, slot, moving species, pushed species): precomputed here.
   std::vector<barriers::HopRate> m_rate_cache;
+  // Same index, whenever barriers do not depend on the environment: E_KRA
+  // (eV) and the field's work (eV).
+  std::vector<double> m_e_kra_table;
+  std::vector<double> m_work_table;
   std::vector<std::vector<FastSlot>> m_fast_slots;
   // Per basis site and slot: Supercell::linear_delta of each environment site.
   std::vector<std::vector<std::vector<int>>> m_env_deltas;
+  // Per basis site and slot: the sites a hop changes, for the Hamiltonian.
+  std::vector<std::vector<barriers::LatticeHamiltonian::ChangedSites>> m_changed;
   std::vector<std::vector<lattice::SiteOffset>> m_dependents;
   std::vector<std::vector<int>> m_dependent_deltas;
+  std::vector<std::vector<std::uint64_t>> m_dependent_slots;
   std::vector<std::vector<std::uint8_t>> m_dependent_is_interstitial;
   int m_reach = 0;
 };
