@@ -22,6 +22,8 @@ KmcEngine::KmcEngine(const KmcModel& model, std::vector<Occupant> occupancy, std
       m_supercell(model.supercell()),
       m_occupancy(std::move(occupancy)),
       m_stride(std::max(1, model.catalog().max_slots())),
+      m_memo_on(model.memo_usable()),
+      m_pending_memo_hits(&model),
       m_rng(seed, RandomStream::kKmcEvents, replica) {
   const int n = m_supercell.num_sites();
   if (static_cast<int>(m_occupancy.size()) != n)
@@ -71,6 +73,11 @@ void KmcEngine::settle_missing() {
   for (int d : again) refresh_defect(d);
   if (!m_missing_defects.empty())
     throw Error("internal: the barrier provider did not provide the barriers it prepared");
+}
+
+void KmcEngine::set_barrier_memo(bool on) {
+  m_memo_on = on && m_model.memo_usable();
+  if (!m_memo_on) m_memo.clear();
 }
 
 void KmcEngine::rebuild_defect_bits() {
@@ -151,6 +158,10 @@ void KmcEngine::refresh_defect(int d, std::uint64_t slots_to_update) {
     // Set here: engines may move.
     m_scratch.missing = m_model.on_demand() ? &m_missing_keys : nullptr;
     m_scratch.pair_field = m_pair_field.empty() ? nullptr : m_pair_field.data();
+    m_scratch.memo = m_memo_on ? &m_memo : nullptr;
+    if (m_scratch.memo)  // one defect's lookups at once: their cache misses overlap
+      for (int k = 0; k < n_slots; ++k)
+        if (slots_to_update >> std::min(k, 63) & 1u) m_model.prefetch_barrier(site, k, m_occupancy, m_scratch);
     for (int k = 0; k < n_slots; ++k) {
       if (!(slots_to_update >> std::min(k, 63) & 1u)) continue;
       const auto r = m_model.hop_rate(site, k, m_occupancy, m_scratch);
@@ -160,6 +171,7 @@ void KmcEngine::refresh_defect(int d, std::uint64_t slots_to_update) {
     // Summed in slot order, whichever slots changed: the same bits as a full refresh.
     for (int k = 0; k < n_slots; ++k) total += m_rates[base + k];
     if (m_scratch.was_missing) m_missing_defects.push_back(d);
+    if (m_scratch.memo_hits - m_pending_memo_hits.flushed >= 4096) flush_memo_hits();
   }
   for (int k = n_slots; k < m_stride; ++k) m_rates[base + k] = 0.0;
   m_tree.set(d, total);
@@ -471,6 +483,7 @@ void KmcEngine::restore(const EngineState& s) {
     m_defect_cell[d] = m_supercell.cell_of(m_defects[d].site);
   }
   rebuild_defect_bits();
+  m_memo.clear();  // still exact, but a restored engine starts like a new process
   m_missing_keys.clear();
   m_missing_defects.clear();
   rebuild_pair_field();

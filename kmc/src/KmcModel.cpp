@@ -1,6 +1,7 @@
 #include "hkmc/kmc/KmcModel.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "hkmc/common/Error.hpp"
 
@@ -47,6 +48,22 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
             m_work_table[i] = field_work(m, k, mover, static_cast<Occupant>(pushed));
             if (tabulated()) m_rate_cache[i] = m_rate_law.rate(m_e_kra_table[i], 0.0, m_work_table[i]);
           }
+  }
+
+  if (m_needs_key) {
+    // Memo key layout: [hop class | moving species | environment codes], 63 bits at most.
+    int code_bits = 1;
+    while ((1 << code_bits) < m_codes) ++code_bits;
+    int class_bits = 0;
+    while ((std::size_t{1} << class_bits) < m_catalog.classes().size()) ++class_bits;
+    std::size_t longest = 0;
+    for (int m = 0; m < n_mobile; ++m)
+      for (const auto& slot : m_catalog.slots(m)) longest = std::max(longest, slot.environment.size());
+    const std::size_t bits = (longest + 1) * code_bits + class_bits;
+    if (bits <= 63) {
+      m_memo_code_bits = code_bits;
+      m_memo_class_shift = static_cast<int>((longest + 1) * code_bits);
+    }
   }
 
   m_env_deltas.assign(n_mobile, {});
@@ -136,6 +153,17 @@ std::optional<double> KmcModel::barrier(int mobile, int slot_index, Occupant mov
   const auto& mechanism = m_catalog.mechanisms()[slot.mechanism];
   barriers::HopContext context{hop_class, mechanism.name, hop_class.path_type, moving, counts, env};
   if (!m_needs_key || !scratch) return m_provider->e_kra(context);
+  // The memo first: the raw environment of a hop class determines its
+  // canonical key, so the same raw key means the same barrier.
+  BarrierMemo* memo = m_memo_code_bits > 0 ? scratch->memo : nullptr;
+  std::uint64_t memo_key = 0;
+  if (memo) {
+    memo_key = this->memo_key(slot.hop_class, moving, env);
+    if (const double* e = memo->find(memo_key)) {
+      ++scratch->memo_hits;
+      return *e;
+    }
+  }
   // The canonical key of this hop (a hop, its reverse and its symmetry images
   // share it). The moving ion is the key's: for an interstitialcy the
   // interstitial that pushes.
@@ -143,13 +171,58 @@ std::optional<double> KmcModel::barrier(int mobile, int slot_index, Occupant mov
   scratch->key.moving_species = moving;
   m_catalog.canonicalize(slot.hop_class, scratch->environment, scratch->key.occupancy);
   context.key = &scratch->key;
-  if (!scratch->missing) return m_provider->e_kra(context);
-  const auto found = m_provider->find(context);
+  const auto found = scratch->missing ? m_provider->find(context) : std::optional<double>(m_provider->e_kra(context));
   if (!found) {
     scratch->missing->push_back(scratch->key);
     scratch->was_missing = true;
+  } else if (memo && std::isfinite(*found)) {
+    memo->insert(memo_key, *found);  // final: found only once computed; blocked (+inf) stays out
   }
   return found;
+}
+
+void KmcModel::BarrierMemo::insert(std::uint64_t key, double e_kra_ev) {
+  if (2 * (m_size + 1) > m_slots.size()) {  // load factor <= 1/2
+    std::vector<Slot> old;
+    old.swap(m_slots);
+    m_slots.assign(std::max<std::size_t>(1024, 2 * old.size()), Slot{});
+    m_mask = m_slots.size() - 1;
+    m_size = 0;
+    for (const auto& e : old)
+      if (e.key != kFree) insert(e.key, e.e_kra_ev);
+  }
+  std::size_t i = slot_of(key);
+  while (m_slots[i].key != kFree && m_slots[i].key != key) i = (i + 1) & m_mask;
+  if (m_slots[i].key == kFree) ++m_size;
+  m_slots[i] = Slot{key, e_kra_ev};
+}
+
+void KmcModel::prefetch_barrier(int site, int slot_index, std::span<const Occupant> occupancy,
+                                const RateScratch& scratch) const {
+  if (!scratch.memo || m_memo_code_bits == 0) return;
+  const int mobile = m_supercell.mobile_of(site);
+  const auto cell = m_supercell.cell_of(site);
+  if (!m_supercell.interior(cell, m_reach)) return;  // rare: not worth the wrapped gather twice
+  const auto& slot = m_catalog.slots(mobile)[slot_index];
+  // The moving ion as hop_rate() decides it; a blocked hop is never looked up.
+  const Occupant moving = m_catalog.mechanisms()[slot.mechanism].kind == MechanismKind::kVacancy
+                              ? occupancy[site + m_fast_slots[mobile][slot_index].target_delta]
+                              : occupancy[site];
+  if (moving == kEmpty) return;
+  const auto& deltas = m_env_deltas[mobile][slot_index];
+  std::uint64_t key = static_cast<std::uint64_t>(slot.hop_class) << m_memo_class_shift | moving;
+  int shift = m_memo_code_bits;
+  for (int d : deltas) {
+    key |= static_cast<std::uint64_t>(occupancy[site + d]) << shift;
+    shift += m_memo_code_bits;
+  }
+  scratch.memo->prefetch(key);
+}
+
+barriers::ProviderStatistics KmcModel::barrier_statistics() const {
+  auto s = m_provider->statistics();
+  if (s.on_demand) s.hits += barrier_memo_hits();
+  return s;
 }
 
 double KmcModel::field_work(int mobile, int slot_index, Occupant moving, Occupant pushed) const {

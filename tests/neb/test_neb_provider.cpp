@@ -13,6 +13,7 @@
 
 #include "../kmc/SpecHelpers.hpp"
 #include "hkmc/common/Error.hpp"
+#include "hkmc/kmc/KmcEngine.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/neb/NebProvider.hpp"
 
@@ -87,7 +88,8 @@ TEST_CASE("on-demand barriers give the trajectory of the same function tabulated
     CHECK(b[r].time_s == a[r].time_s);
     CHECK(b[r].final_occupancy == a[r].final_occupancy);
   }
-  const auto stats = cached.model().provider().statistics();
+  // The run's counters: the provider's, with the hits of the engines' memo.
+  const auto stats = cached.model().barrier_statistics();
   CHECK(stats.on_demand);
   CHECK(stats.computed == g_function_calls.load());  // each key computed once
   CHECK(stats.computed == stats.entries);
@@ -294,4 +296,55 @@ TEST_CASE("real CI-NEB barriers: CsPbBr3 vacancy hop with the C++ reference pote
   CHECK(record.usable());
   CHECK(record.e_kra == doctest::Approx(0.441).epsilon(0.01 / 0.441));
   CHECK(record.e_forward == doctest::Approx(record.e_backward).epsilon(1e-3));  // symmetric environment
+}
+
+TEST_CASE("the engine's barrier memo changes no trajectory and keeps the lookup counts") {
+  // Two engines on cold caches of their own, the memo off in one and on in
+  // the other: the same trajectory bitwise; the memo's hits plus the
+  // provider's hits equal the provider's hits without it, and misses,
+  // computations and blocked lookups are the same (the memo holds neither
+  // missing nor blocked barriers).
+  g_fail_above = 4;
+  struct Outcome {
+    double time_s = 0;
+    std::vector<lattice::Occupant> occupancy;
+    std::int64_t memo_hits = 0, model_memo_hits = 0;
+    barriers::ProviderStatistics provider, reported;
+  };
+  auto run = [](bool memo) {
+    auto spec = mixed_spec("test_neb", 4000, 1);
+    spec.barriers.neb.on_unusable = "block";
+    kmc::Simulation sim(spec);  // "test_neb": a cache of its own
+    REQUIRE(sim.model().memo_usable());
+    Outcome o;
+    {
+      kmc::KmcEngine engine(sim.model(), sim.initial_configuration(0), 7, 0);
+      engine.set_barrier_memo(memo);
+      for (int i = 0; i < 4000; ++i) REQUIRE(engine.step());
+      o.time_s = engine.time_s();
+      o.occupancy.assign(engine.occupancy().begin(), engine.occupancy().end());
+      o.memo_hits = engine.barrier_memo_hits();
+    }  // the engine adds its memo hits to the model's count when it ends
+    o.model_memo_hits = sim.model().barrier_memo_hits();
+    o.provider = sim.model().provider().statistics();
+    o.reported = sim.model().barrier_statistics();
+    return o;
+  };
+  const auto off = run(false), on = run(true);
+  CHECK(on.time_s == off.time_s);  // bitwise
+  CHECK(on.occupancy == off.occupancy);
+  CHECK(off.memo_hits == 0);
+  CHECK(off.reported.hits == off.provider.hits);
+  // Not trivial: the memo answered most lookups, some barriers were missing
+  // (computed in between) and some were blocked.
+  CHECK(on.memo_hits > on.provider.hits);
+  CHECK(on.provider.misses > 0);
+  CHECK(on.provider.blocked > 0);
+  CHECK(on.model_memo_hits == on.memo_hits);
+  CHECK(on.provider.hits + on.memo_hits == off.provider.hits);
+  CHECK(on.reported.hits == off.reported.hits);
+  CHECK(on.reported.misses == off.reported.misses);
+  CHECK(on.provider.computed == off.provider.computed);
+  CHECK(on.provider.blocked == off.provider.blocked);
+  g_fail_above = 1000;
 }

@@ -1,7 +1,10 @@
 // Engine throughput on one core: builds the system of an input file, warms up,
 // then times a fixed number of hops of replica 0. Reports hops per second,
 // nanoseconds per hop and the engine's memory per site.
-//   hkmc-bench INPUT.toml [hops] [--set section.key=value ...] [--neb-stand-in]
+//   hkmc-bench INPUT.toml [hops] [--set section.key=value ...] [--neb-stand-in] [--no-memo]
+//
+// --no-memo: the engine's barrier memo off (KmcModel::BarrierMemo), to time
+// the canonical-key path it saves.
 //
 // --neb-stand-in: provider "neb" gets a stand-in barrier function
 // (E_KRA = 0.25 eV + 0.01 eV per Br in the environment) instead of NEBs, so
@@ -59,11 +62,12 @@ int main(int argc, char** argv) {
   }
   std::int64_t hops = 5'000'000;
   std::vector<std::string> overrides;
-  bool stand_in = false;
+  bool stand_in = false, memo = true;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--set" && i + 1 < argc) overrides.push_back(argv[++i]);
     else if (arg == "--neb-stand-in") stand_in = true;
+    else if (arg == "--no-memo") memo = false;
     else hops = std::atoll(argv[i]);
   }
 #ifdef HKMC_HAVE_NEB_PROVIDER
@@ -99,6 +103,7 @@ int main(int argc, char** argv) {
     const long rss_before = rss_kib();
     hkmc::kmc::KmcEngine engine(sim.model(), std::move(initial), 1, 0);
     const long rss_after = rss_kib();
+    engine.set_barrier_memo(memo);
     for (int i = 0; i < 100000; ++i) engine.step();  // warm-up: caches, branch predictors
     const auto& provider = sim.model().provider();
     const long rss_before_cache = rss_kib();
@@ -113,6 +118,7 @@ int main(int argc, char** argv) {
       }
     }
     const auto cache_before = provider.statistics();
+    const auto memo_before = engine.barrier_memo_hits();
     const auto start = std::chrono::steady_clock::now();
     const double cpu_start = cpu_seconds();
     std::int64_t done = 0;
@@ -128,12 +134,15 @@ int main(int argc, char** argv) {
                1024.0 * static_cast<double>(rss_after - rss_before) / sc.num_sites(), rss_after / 1024.0);
     if (provider.on_demand()) {
       const auto after = provider.statistics();
-      const auto hits = after.hits - cache_before.hits, misses = after.misses - cache_before.misses;
+      // Lookups as the run reports them: the provider's and the engine memo's hits.
+      const auto memo_hits = engine.barrier_memo_hits() - memo_before;
+      const auto hits = after.hits - cache_before.hits + memo_hits, misses = after.misses - cache_before.misses;
       fmt::print("cache entries {} bytes_per_record {:.0f} (RSS growth while warming) lookups_per_hop {:.2f} "
-                 "hit_rate_timed {:.6f} computed_during_timing {}\n",
+                 "memo_hits_per_hop {:.2f} memo_entries {} hit_rate_timed {:.6f} computed_during_timing {}\n",
                  after.entries,
                  1024.0 * static_cast<double>(rss_kib() - rss_before_cache) / std::max<std::int64_t>(1, after.entries),
-                 static_cast<double>(hits + misses) / done,
+                 static_cast<double>(hits + misses) / done, static_cast<double>(memo_hits) / done,
+                 engine.barrier_memo_entries(),
                  hits + misses > 0 ? static_cast<double>(hits) / (hits + misses) : 1.0,
                  after.computed - cache_before.computed);
 #ifdef HKMC_HAVE_NEB_PROVIDER

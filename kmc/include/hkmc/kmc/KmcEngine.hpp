@@ -59,6 +59,8 @@ class KmcEngine {
  public:
   KmcEngine(const KmcModel& model, std::vector<lattice::Occupant> occupancy, std::uint64_t seed,
             std::uint32_t replica);
+  KmcEngine(KmcEngine&&) = default;
+  ~KmcEngine() { flush_memo_hits(); }
 
   // Draws the next event and its waiting time; nothing changes until
   // execute(). Empty when no event has a nonzero rate.
@@ -75,6 +77,13 @@ class KmcEngine {
   // Sum of every hop rate computed from scratch (consistency checks).
   double recomputed_total_rate_hz() const;
   double rate_hz(int defect, int slot) const { return m_rates[index(defect, slot)]; }
+
+  // The exact barrier memo (KmcModel::BarrierMemo; on by default where the
+  // model can use one) and the lookups it answered in this engine. Turning
+  // it off or on changes no rate, only how they are found.
+  void set_barrier_memo(bool on);
+  std::int64_t barrier_memo_hits() const { return m_scratch.memo_hits; }
+  std::size_t barrier_memo_entries() const { return m_memo.size(); }
 
   // Snapshot between events, and its inverse. restore() checks the state
   // against the model (sizes, codes, ions and defects agreeing with the
@@ -146,6 +155,23 @@ class KmcEngine {
   // the Hamiltonian's pair-field counts; empty without pair terms.
   std::vector<std::uint8_t> m_pair_field;
   KmcModel::RateScratch m_scratch;
+  KmcModel::BarrierMemo m_memo;
+  bool m_memo_on;
+  // Memo hits not yet added to the model's counter; added every few
+  // thousand and when the engine ends (exactly once, also after a move).
+  struct PendingMemoHits {
+    const KmcModel* model;
+    std::int64_t flushed = 0;  // of m_scratch.memo_hits
+    explicit PendingMemoHits(const KmcModel* m) : model(m) {}
+    PendingMemoHits(PendingMemoHits&& o) noexcept : model(std::exchange(o.model, nullptr)), flushed(o.flushed) {}
+    PendingMemoHits& operator=(PendingMemoHits&&) = delete;
+    void flush(std::int64_t hits) {
+      if (model && hits != flushed) model->add_barrier_memo_hits(hits - flushed);
+      flushed = hits;
+    }
+  };
+  PendingMemoHits m_pending_memo_hits;
+  void flush_memo_hits() { m_pending_memo_hits.flush(m_scratch.memo_hits); }
   std::vector<std::pair<int, std::uint64_t>> m_impacted;  // execute(): defect, slots to refresh
   std::vector<lattice::EnvironmentKey> m_missing_keys;
   std::vector<int> m_missing_defects;

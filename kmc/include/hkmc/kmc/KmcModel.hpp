@@ -3,6 +3,8 @@
 // species, hop catalog, barrier provider and rate law, the field and charges.
 // All queries are const, so replicas read it from several threads at once.
 #include <Eigen/Core>
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +53,40 @@ class KmcModel {
   // on-demand provider does not have yet is not computed: its key is appended
   // to `missing`, the rate returned is 0 and `was_missing` is set; the engine
   // computes all of them at once (provider().prepare) and asks again.
+  // An engine's exact memo of barriers by raw environment (on-demand
+  // providers): key = hop class, moving species and the environment's codes
+  // packed into 63 bits, value = E_KRA (eV). It holds only barriers the
+  // provider found final and usable; blocked (+inf) and missing ones always go
+  // to the provider, so its blocked and miss counts are unchanged, and every
+  // memo hit is a lookup the provider did not see (KmcModel::barrier_statistics).
+  class BarrierMemo {
+   public:
+    const double* find(std::uint64_t key) const {
+      if (m_slots.empty()) return nullptr;
+      for (std::size_t i = slot_of(key);; i = (i + 1) & m_mask) {
+        if (m_slots[i].key == key) return &m_slots[i].e_kra_ev;
+        if (m_slots[i].key == kFree) return nullptr;
+      }
+    }
+    void prefetch(std::uint64_t key) const {
+      if (!m_slots.empty()) __builtin_prefetch(&m_slots[slot_of(key)]);
+    }
+    void insert(std::uint64_t key, double e_kra_ev);
+    void clear() { m_slots.clear(), m_size = 0; }
+    std::size_t size() const { return m_size; }
+
+   private:
+    static constexpr std::uint64_t kFree = ~std::uint64_t{0};  // packed keys use 63 bits at most
+    struct Slot {
+      std::uint64_t key = kFree;
+      double e_kra_ev = 0.0;
+    };
+    std::size_t slot_of(std::uint64_t key) const { return (key * 0x9E3779B97F4A7C15ull) >> 32 & m_mask; }
+    std::vector<Slot> m_slots;
+    std::size_t m_mask = 0;
+    std::size_t m_size = 0;
+  };
+
   // With `pair_field` set (the engine's counts, LatticeHamiltonian::
   // field_stride() bytes per site, kept equal to counts taken afresh), ΔE
   // reads the pair field there instead of counting the neighbours.
@@ -61,11 +97,27 @@ class KmcModel {
     bool was_missing = false;
     const std::uint8_t* pair_field = nullptr;
     std::vector<std::uint8_t> field_buffer;
+    BarrierMemo* memo = nullptr;   // consulted before the canonical key when set
+    std::int64_t memo_hits = 0;    // lookups the memo answered
   };
   barriers::HopRate hop_rate(int site, int slot, std::span<const lattice::Occupant> occupancy,
                              RateScratch& scratch) const;
+  // Starts loading the memo entry hop_rate() will look up for this hop, so
+  // that the (likely cache-missing) loads of a defect's hops overlap.
+  void prefetch_barrier(int site, int slot, std::span<const lattice::Occupant> occupancy,
+                        const RateScratch& scratch) const;
   // Barriers computed on demand (the NEB provider): see RateScratch.
   bool on_demand() const { return m_provider->on_demand(); }
+  // Whether a BarrierMemo can serve this model (canonical keys, and the raw
+  // environment with its class and species fits in 63 bits).
+  bool memo_usable() const { return m_memo_code_bits > 0; }
+  // The provider's counters with the engines' memo hits added to `hits`:
+  // lookups = hits + misses then counts every barrier the engines asked
+  // for, as without a memo. Engines add their memo hits when destroyed (and
+  // every few thousand hits), so read this after the replicas have finished.
+  barriers::ProviderStatistics barrier_statistics() const;
+  std::int64_t barrier_memo_hits() const { return m_memo_hits.load(std::memory_order_relaxed); }
+  void add_barrier_memo_hits(std::int64_t n) const { m_memo_hits.fetch_add(n, std::memory_order_relaxed); }
 
   // Tabulated rates (barriers independent of the environment): the engine's
   // fast path reads them directly; the rate of slot `k` of a defect on basis
@@ -123,6 +175,16 @@ class KmcModel {
     return ((mobile * m_catalog.max_slots() + slot) * m_codes + moving) * m_codes + pushed;
   }
 
+  // The memo key of a hop (layout: see the constructor).
+  std::uint64_t memo_key(int hop_class, lattice::Occupant moving, std::string_view env) const {
+    std::uint64_t key = static_cast<std::uint64_t>(hop_class) << m_memo_class_shift | moving;
+    int shift = m_memo_code_bits;
+    for (char c : env) {
+      key |= static_cast<std::uint64_t>(static_cast<unsigned char>(c)) << shift;
+      shift += m_memo_code_bits;
+    }
+    return key;
+  }
   // ΔE of the hop `slot` of a defect at `site` (Hamiltonian present).
   double delta_energy(int site, int mobile, int slot_index, lattice::Occupant moving,
                       lattice::Occupant pushed, std::span<const lattice::Occupant> occupancy,
@@ -155,6 +217,9 @@ class KmcModel {
   std::vector<std::vector<std::uint64_t>> m_dependent_slots;
   std::vector<std::vector<std::uint8_t>> m_dependent_is_interstitial;
   int m_reach = 0;
+  int m_memo_code_bits = 0;   // bits per environment code in a memo key; 0: no memo
+  int m_memo_class_shift = 0; // the hop class sits above the codes and the moving species
+  mutable std::atomic<std::int64_t> m_memo_hits{0};
 };
 
 }  // namespace hkmc::kmc
