@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <unistd.h>
 
 #include "hkmc/barriers/LatticeHamiltonian.hpp"
@@ -107,6 +108,39 @@ std::string write_file(const std::string& text) {
   return path.string();
 }
 
+// A random allowed hop of the catalog in `occ`: its changed sites (origin,
+// via, target; offsets from the origin) and their occupants after it.
+struct Hop {
+  lattice::MechanismKind kind;
+  std::vector<int> sites;
+  std::vector<lattice::SiteOffset> offsets;
+  std::vector<Occupant> after;
+};
+std::optional<Hop> random_hop(const lattice::Supercell& sc, const lattice::HopCatalog& cat,
+                              const std::vector<Occupant>& occ, RandomGenerator& rng) {
+  const int site = static_cast<int>(rng.below(sc.num_sites()));
+  const auto& slots = cat.slots(sc.mobile_of(site));
+  if (slots.empty()) return std::nullopt;
+  const auto& slot = slots[rng.below(slots.size())];
+  const int target = sc.shifted(site, slot.target);
+  Hop hop{cat.mechanisms()[slot.mechanism].kind, {site, target}, {{sc.mobile_of(site), {0, 0, 0}}, slot.target}, {}};
+  if (hop.kind == lattice::MechanismKind::kVacancy) {
+    if (occ[site] != lattice::kEmpty || occ[target] == lattice::kEmpty) return std::nullopt;
+    hop.after = {occ[target], lattice::kEmpty};
+  } else if (hop.kind == lattice::MechanismKind::kInterstitial) {
+    if (occ[site] == lattice::kEmpty || occ[target] != lattice::kEmpty) return std::nullopt;
+    hop.after = {lattice::kEmpty, occ[site]};
+  } else {
+    const int via = sc.shifted(site, slot.via);
+    if (occ[site] == lattice::kEmpty || occ[target] != lattice::kEmpty || occ[via] == lattice::kEmpty)
+      return std::nullopt;
+    hop.sites = {site, via, target};
+    hop.offsets = {hop.offsets[0], slot.via, slot.target};
+    hop.after = {lattice::kEmpty, occ[site], occ[via]};
+  }
+  return hop;
+}
+
 }  // namespace
 
 TEST_CASE("total energy equals a brute-force sum over pairs and triangles") {
@@ -137,28 +171,9 @@ TEST_CASE("local hop ΔE equals the difference of total energies") {
   auto occ = lattice::random_configuration(sc, {{1, 0.5}, {2, 0.5}}, {20, 20, lattice::kEmpty}, rng);
   int tested[3] = {0, 0, 0}, nonzero = 0;
   for (int trial = 0; trial < 200000 && std::min({tested[0], tested[1], tested[2]}) < 600; ++trial) {
-    const int site = static_cast<int>(rng.below(sc.num_sites()));
-    const auto& slots = cat.slots(sc.mobile_of(site));
-    if (slots.empty()) continue;
-    const auto& slot = slots[rng.below(slots.size())];
-    const int target = sc.shifted(site, slot.target);
-    std::vector<int> sites;
-    std::vector<Occupant> after;
-    const auto kind = cat.mechanisms()[slot.mechanism].kind;
-    if (kind == lattice::MechanismKind::kVacancy) {
-      if (occ[site] != lattice::kEmpty || occ[target] == lattice::kEmpty) continue;
-      sites = {site, target};
-      after = {occ[target], lattice::kEmpty};
-    } else if (kind == lattice::MechanismKind::kInterstitial) {
-      if (occ[site] == lattice::kEmpty || occ[target] != lattice::kEmpty) continue;
-      sites = {site, target};
-      after = {lattice::kEmpty, occ[site]};
-    } else {
-      const int via = sc.shifted(site, slot.via);
-      if (occ[site] == lattice::kEmpty || occ[target] != lattice::kEmpty || occ[via] == lattice::kEmpty) continue;
-      sites = {site, via, target};
-      after = {lattice::kEmpty, occ[site], occ[via]};
-    }
+    const auto hop = random_hop(sc, cat, occ, rng);
+    if (!hop) continue;
+    const auto& [kind, sites, offsets, after] = *hop;
     const double local = h.delta_energy(sites, after, occ);
     auto moved = occ;
     for (std::size_t k = 0; k < sites.size(); ++k) moved[sites[k]] = after[k];
@@ -206,31 +221,9 @@ TEST_CASE("pair-field ΔE with counts kept up to date equals a direct recomputat
   };
   int tested = 0, nonzero = 0, bonded = 0;
   for (int trial = 0; trial < 200000 && tested < 3000; ++trial) {
-    const int site = static_cast<int>(rng.below(sc.num_sites()));
-    const auto& slots = cat.slots(sc.mobile_of(site));
-    if (slots.empty()) continue;
-    const auto& slot = slots[rng.below(slots.size())];
-    const int target = sc.shifted(site, slot.target);
-    std::vector<int> sites;
-    std::vector<lattice::SiteOffset> offsets{{sc.mobile_of(site), {0, 0, 0}}};
-    std::vector<Occupant> after;
-    const auto kind = cat.mechanisms()[slot.mechanism].kind;
-    if (kind == lattice::MechanismKind::kVacancy) {
-      if (occ[site] != lattice::kEmpty || occ[target] == lattice::kEmpty) continue;
-      sites = {site, target};
-      after = {occ[target], lattice::kEmpty};
-    } else if (kind == lattice::MechanismKind::kInterstitial) {
-      if (occ[site] == lattice::kEmpty || occ[target] != lattice::kEmpty) continue;
-      sites = {site, target};
-      after = {lattice::kEmpty, occ[site]};
-    } else {
-      const int via = sc.shifted(site, slot.via);
-      if (occ[site] == lattice::kEmpty || occ[target] != lattice::kEmpty || occ[via] == lattice::kEmpty) continue;
-      sites = {site, via, target};
-      offsets.push_back(slot.via);
-      after = {lattice::kEmpty, occ[site], occ[via]};
-    }
-    offsets.push_back(slot.target);
+    const auto hop = random_hop(sc, cat, occ, rng);
+    if (!hop) continue;
+    const auto& [kind, sites, offsets, after] = *hop;
     const auto changed = h.changed_sites(offsets);
     bonded += !changed.bonds.empty();
     const std::uint8_t* counts[3] = {nullptr, nullptr, nullptr};
