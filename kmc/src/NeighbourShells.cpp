@@ -19,11 +19,10 @@ NeighbourShells::NeighbourShells(const lattice::Supercell& supercell, int shells
     return Eigen::Vector3d(s.cell[0], s.cell[1], s.cell[2]) + crystal.basis()[crystal.mobile_basis()[s.mobile]].frac;
   };
   auto is_lattice = [&](int m) { return crystal.basis()[crystal.mobile_basis()[m]].role == SiteRole::kLattice; };
-  // Distances between lattice sites, from every lattice basis site.
-  const int range = 3;
-  std::vector<double> all;
-  for (int m = 0; m < n_mobile; ++m) {
-    if (!is_lattice(m)) continue;
+  // Calls visit(offset, distance in Å) for every lattice site within 3 cells
+  // of lattice basis site m (other than itself).
+  auto for_each_lattice_site = [&](int m, auto&& visit) {
+    const int range = 3;
     const Eigen::Vector3d origin = crystal.cartesian(frac({m, {0, 0, 0}}));
     for (int i = -range; i <= range; ++i)
       for (int j = -range; j <= range; ++j)
@@ -31,9 +30,12 @@ NeighbourShells::NeighbourShells(const lattice::Supercell& supercell, int shells
           for (int o = 0; o < n_mobile; ++o) {
             if (!is_lattice(o)) continue;
             const double d = (crystal.cartesian(frac({o, {i, j, k}})) - origin).norm();
-            if (d > 1e-3) all.push_back(d);
+            if (d > 1e-3) visit(SiteOffset{o, {i, j, k}}, d);
           }
-  }
+  };
+  std::vector<double> all;
+  for (int m = 0; m < n_mobile; ++m)
+    if (is_lattice(m)) for_each_lattice_site(m, [&](const SiteOffset&, double d) { all.push_back(d); });
   std::sort(all.begin(), all.end());
   for (double d : all) {
     if (static_cast<int>(m_distance.size()) == shells) break;
@@ -42,16 +44,10 @@ NeighbourShells::NeighbourShells(const lattice::Supercell& supercell, int shells
   m_neighbours.assign(n_mobile, std::vector<std::vector<SiteOffset>>(m_distance.size()));
   for (int m = 0; m < n_mobile; ++m) {
     if (!is_lattice(m)) continue;
-    const Eigen::Vector3d origin = crystal.cartesian(frac({m, {0, 0, 0}}));
-    for (int i = -range; i <= range; ++i)
-      for (int j = -range; j <= range; ++j)
-        for (int k = -range; k <= range; ++k)
-          for (int o = 0; o < n_mobile; ++o) {
-            if (!is_lattice(o)) continue;
-            const double d = (crystal.cartesian(frac({o, {i, j, k}})) - origin).norm();
-            for (std::size_t s = 0; s < m_distance.size(); ++s)
-              if (std::abs(d - m_distance[s]) <= 1e-3) m_neighbours[m][s].push_back({o, {i, j, k}});
-          }
+    for_each_lattice_site(m, [&](const SiteOffset& o, double d) {
+      for (std::size_t s = 0; s < m_distance.size(); ++s)
+        if (std::abs(d - m_distance[s]) <= 1e-3) m_neighbours[m][s].push_back(o);
+    });
     // A neighbour reached twice through the periodic boundary would be counted twice.
     const int site = supercell.site({0, 0, 0}, m);
     for (const auto& shell : m_neighbours[m]) {

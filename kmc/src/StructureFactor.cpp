@@ -40,13 +40,21 @@ class Fft1d {
     if (p == n) {
       for (int m = 0; m < n; ++m) {
         cd sum = 0;
-        for (int j = 0; j < n; ++j) sum += in[j * stride] * m_w[(static_cast<long>(m) * j % n) * step];
+        for (int j = 0, e = 0; j < n; ++j, e = e + m >= n ? e + m - n : e + m) sum += in[j * stride] * m_w[e * step];
         out[m] = sum;
       }
       return;
     }
     const int sub = n / p;
     for (int r = 0; r < p; ++r) recurse(in + r * stride, stride * p, sub, out + r * sub);
+    if (p == 2) {  // the butterfly: X[k] = Y0[k] ± W^k Y1[k]
+      for (int k = 0; k < sub; ++k) {
+        const cd a = out[k], b = out[sub + k] * m_w[k * step];
+        out[k] = a + b;
+        out[sub + k] = a - b;
+      }
+      return;
+    }
     cd y[64];  // p ≤ 64 here; larger prime factors go through the vector below
     std::vector<cd> big(p > 64 ? p : 0);
     cd* t = p > 64 ? big.data() : y;
@@ -55,7 +63,7 @@ class Fft1d {
       for (int q = 0; q < p; ++q) {
         const int m = k + sub * q;
         cd sum = 0;
-        for (int r = 0; r < p; ++r) sum += t[r] * m_w[(static_cast<long>(r) * m % n) * step];
+        for (int r = 0, e = 0; r < p; ++r, e = e + m >= n ? e + m - n : e + m) sum += t[r] * m_w[e * step];
         out[m] = sum;
       }
     }
@@ -123,6 +131,7 @@ StructureFactor::StructureFactor(const lattice::Supercell& supercell) : m_superc
         KVector v;
         auto wrap = [](int m, int len) { return ((m % len) + len) % len; };
         v.fft_index = (wrap(i, n[0]) * n[1] + wrap(j, n[1])) * n[2] + wrap(k, n[2]);
+        v.fft_index_neg = (wrap(-i, n[0]) * n[1] + wrap(-j, n[1])) * n[2] + wrap(-k, n[2]);
         v.bin = bin;
         for (int d = 0; d < 3; ++d) v.q[d] = q[d];
         for (int s : m_basis) {
@@ -142,28 +151,31 @@ std::vector<double> StructureFactor::compute(std::span<const lattice::Occupant> 
   std::vector<cd> grid(cells);
   for (std::size_t b = 0; b < m_basis.size(); ++b) {
     const int mobile = m_basis[b];
-    for (int code = 0; code < codes; ++code) {
-      bool any = false;
-      for (int c = 0; c < cells; ++c) {
-        const bool here = occupancy[static_cast<std::size_t>(c) * per_cell + mobile] == code;
-        grid[c] = here ? 1.0 : 0.0;
-        any = any || here;
-      }
-      if (!any) continue;
+    auto site = [&](int c) { return occupancy[static_cast<std::size_t>(c) * per_cell + mobile]; };
+    std::vector<int> present;
+    std::vector<bool> seen(codes, false);
+    for (int c = 0; c < cells; ++c) seen[site(c)] = true;
+    for (int code = 0; code < codes; ++code)
+      if (seen[code]) present.push_back(code);
+    // Two real grids per complex transform: Z = FFT(σ_a + i σ_b) gives
+    // A(m) = (Z(m) + Z*(−m))/2 and B(m) = (Z(m) − Z*(−m))/(2i).
+    for (std::size_t p = 0; p < present.size(); p += 2) {
+      const int a = present[p], second = p + 1 < present.size() ? present[p + 1] : -1;
+      for (int c = 0; c < cells; ++c) grid[c] = cd(site(c) == a ? 1.0 : 0.0, site(c) == second ? 1.0 : 0.0);
       fft3d(grid, n);
-      for (std::size_t v = 0; v < m_k.size(); ++v)
-        amplitude[v * codes + code] += m_k[v].basis_phase[b] * grid[m_k[v].fft_index];
+      for (std::size_t v = 0; v < m_k.size(); ++v) {
+        const cd z = grid[m_k[v].fft_index], zm = std::conj(grid[m_k[v].fft_index_neg]);
+        const cd& phase = m_k[v].basis_phase[b];
+        amplitude[v * codes + a] += phase * (0.5 * (z + zm));
+        if (second >= 0) amplitude[v * codes + second] += phase * (cd(0, -0.5) * (z - zm));
+      }
     }
   }
   std::vector<double> s(static_cast<std::size_t>(codes) * bins(), 0.0);
   for (std::size_t v = 0; v < m_k.size(); ++v)
     for (int code = 0; code < codes; ++code)
       s[static_cast<std::size_t>(code) * bins() + m_k[v].bin] += std::norm(amplitude[v * codes + code]);
-  for (int code = 0; code < codes; ++code)
-    for (int b = 0; b < bins(); ++b)
-      s[static_cast<std::size_t>(code) * bins() + b] =
-          m_bin_count[b] ? s[static_cast<std::size_t>(code) * bins() + b] / (m_bin_count[b] * double(m_sites))
-                         : std::numeric_limits<double>::quiet_NaN();
+  shell_average(s);
   return s;
 }
 
@@ -182,12 +194,15 @@ std::vector<double> StructureFactor::compute_direct(std::span<const lattice::Occ
     for (int code = 0; code < codes; ++code)
       s[static_cast<std::size_t>(code) * bins() + v.bin] += std::norm(amplitude[code]);
   }
-  for (int code = 0; code < codes; ++code)
-    for (int b = 0; b < bins(); ++b)
-      s[static_cast<std::size_t>(code) * bins() + b] =
-          m_bin_count[b] ? s[static_cast<std::size_t>(code) * bins() + b] / (m_bin_count[b] * double(m_sites))
-                         : std::numeric_limits<double>::quiet_NaN();
+  shell_average(s);
   return s;
+}
+
+void StructureFactor::shell_average(std::vector<double>& sums) const {
+  for (std::size_t i = 0; i < sums.size(); ++i) {
+    const int b = static_cast<int>(i % bins());
+    sums[i] = m_bin_count[b] ? sums[i] / (m_bin_count[b] * double(m_sites)) : std::numeric_limits<double>::quiet_NaN();
+  }
 }
 
 double StructureFactor::length(std::span<const double> shells) const {

@@ -20,8 +20,9 @@
 //
 // Computed by FFT: each lattice basis site s forms an n1×n2×n3 grid, whose
 // 3D DFT F_s(m) gives the sum over cells; F(k) = Σ_s exp(−2πi q·f_s) F_s(m mod n)
-// with q = m/n and f_s the fractional basis position. O(N log N) per code; a
-// direct sum (compute_direct) is the reference the FFT is tested against.
+// with q = m/n and f_s the fractional basis position. O(N log N) per code
+// (two codes per complex transform); a direct sum (compute_direct) is the
+// reference the FFT is tested against.
 #include <complex>
 #include <span>
 #include <vector>
@@ -53,10 +54,14 @@ class StructureFactor {
  private:
   struct KVector {
     int fft_index;                                  // (m mod n) in row-major cell order
+    int fft_index_neg;                              // (−m mod n)
     int bin;
     std::vector<std::complex<double>> basis_phase;  // exp(−2πi q·f_s), by lattice basis site
     double q[3];                                    // m/n
   };
+  // Σ over a shell's vectors of |F|², flattened code * bins() + b -> S_b (NaN for an empty shell).
+  void shell_average(std::vector<double>& sums) const;
+
   lattice::Supercell m_supercell;
   std::vector<int> m_basis;  // mobile indices of the lattice (non-interstitial) basis sites
   int m_sites = 0;
