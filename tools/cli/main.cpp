@@ -21,6 +21,7 @@
 #include "hkmc/kmc/RunOutput.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/kmc/Statistics.hpp"
+#include "AnalyzeCommand.hpp"
 #include "McCommand.hpp"
 #ifdef HKMC_HAVE_NEB_COMMAND
 #include "NebCommand.hpp"
@@ -298,6 +299,7 @@ int main(int argc, char** argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
   CLI::App* mc = hkmc::cli::add_mc_command(app);
+  CLI::App* analyze = hkmc::cli::add_analyze_command(app);
 #ifdef HKMC_HAVE_NEB_COMMAND
   CLI::App* neb = hkmc::cli::add_neb_command(app);
 #endif
@@ -324,6 +326,7 @@ int main(int argc, char** argv) {
     if (*run) return run_command(run_opts, force, threads, quiet, command_line, restart_path);
     if (*check) return check_command(check_opts);
     if (*mc) return hkmc::cli::run_mc_command();
+    if (*analyze) return hkmc::cli::run_analyze_command();
     if (*sweep_commands.sweep || *sweep_commands.merge)
       return hkmc::cli::run_sweep_commands(sweep_commands, command_line);
 #ifdef HKMC_HAVE_NEB_COMMAND
