@@ -8,7 +8,16 @@ exports it as TorchScript in the hkmc contract, with a training report.
 The NN learns the short-range (non-Coulomb) part: targets are reference
 energies and forces minus the fixed Ewald part, which the exported model adds
 back. 10% of the configurations (random, fixed seed) are held out.
+
+Active learning (generate_active_data.py adds what the NN got wrong) continues
+from the previous model instead of starting again:
+
+    nice /usr/bin/python3 tools/potentials/train_nn.py DATA MODEL REPORT EPOCHS --init PREVIOUS.pt --lr 1e-3
+
+keeps PREVIOUS's descriptor scaling and energy shifts and trains all weights
+on the enlarged set (the held-out split is drawn the same way, over the new set).
 """
+import argparse
 import json
 import math
 import sys
@@ -68,32 +77,48 @@ def errors(model, items):
     return out
 
 
-def main(data_path, model_path, report_path, epochs=int(sys.argv[4]) if len(sys.argv) > 4 else 400):
+def main(data_path, model_path, report_path, epochs=400, init=None, lr=3e-3):
     data = torch.load(data_path)
+    # Held-out split: 10 % of the original configurations exactly as in the
+    # first training (same seed over the same list), and separately 10 % of the
+    # active-learning ones, round by round (generate_active_data.py --round),
+    # so a model continued with --init is never scored on configurations an
+    # earlier round trained on.
+    base = [d for d in data if not d["kind"].startswith("active")]
+    active = [d for d in data if d["kind"].startswith("active")]
     rng = np.random.default_rng(7)
-    order = rng.permutation(len(data))
-    n_test = len(data) // 10
-    test = [data[i] for i in order[:n_test]]
-    train = [data[i] for i in order[n_test:]]
+    order = rng.permutation(len(base))
+    n_test = len(base) // 10
+    test = [base[i] for i in order[:n_test]]
+    train = [base[i] for i in order[n_test:]]
+    for r in sorted({d.get("round", 1) for d in active}):  # each round split on its own, seed 7 + round
+        batch = [d for d in active if d.get("round", 1) == r]
+        order = np.random.default_rng(7 + r).permutation(len(batch))
+        n_test = len(batch) // 10
+        test += [batch[i] for i in order[:n_test]]
+        train += [batch[i] for i in order[n_test:]]
     torch.manual_seed(0)
     model = hm.RadialNN()
+    if init:
+        model.load_state_dict(torch.jit.load(init).state_dict())
 
-    # standardise descriptors and remove per-species mean energies
-    with torch.no_grad():
-        feats = []
-        for d in train:
-            rij = hm.edge_vectors(d["positions"], d["cell"], d["edge_index"], d["edge_shift"])
-            feats.append(model.descriptors(rij, d["edge_index"], d["types"], d["positions"].shape[0]))
-        feats = torch.cat(feats)
-        model.feat_mean.copy_(feats.mean(0))
-        model.feat_std.copy_(feats.std(0).clamp_min(1e-3))
-        counts = np.array([np.bincount(d["types"].numpy(), minlength=4) for d in train], float)
-        energies = np.array([d["energy_sr"] for d in train])
-        shift, *_ = np.linalg.lstsq(counts, energies, rcond=None)
-        model.energy_shift.copy_(torch.tensor(shift))
+    if not init:  # with --init the previous scaling and shifts are kept
+        # standardise descriptors and remove per-species mean energies
+        with torch.no_grad():
+            feats = []
+            for d in train:
+                rij = hm.edge_vectors(d["positions"], d["cell"], d["edge_index"], d["edge_shift"])
+                feats.append(model.descriptors(rij, d["edge_index"], d["types"], d["positions"].shape[0]))
+            feats = torch.cat(feats)
+            model.feat_mean.copy_(feats.mean(0))
+            model.feat_std.copy_(feats.std(0).clamp_min(1e-3))
+            counts = np.array([np.bincount(d["types"].numpy(), minlength=4) for d in train], float)
+            energies = np.array([d["energy_sr"] for d in train])
+            shift, *_ = np.linalg.lstsq(counts, energies, rcond=None)
+            model.energy_shift.copy_(torch.tensor(shift))
 
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=3e-3)
+    opt = torch.optim.Adam(params, lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=5e-5)
     w_e, w_f = 10.0, 10.0
     t0 = time.time()
@@ -136,7 +161,8 @@ def main(data_path, model_path, report_path, epochs=int(sys.argv[4]) if len(sys.
         "training_configurations": len(train),
         "held_out_configurations": len(test),
         "epochs": epochs,
-        "loss": "10 mean((dE/N)^2) + 10 mean(dF^2), Adam lr 3e-3 cosine to 5e-5, batches of 16",
+        "loss": f"10 mean((dE/N)^2) + 10 mean(dF^2), Adam lr {lr:g} cosine to 5e-5, batches of 16",
+        "initialised_from": init or "random (seed 0)",
         "train_seconds": round(time.time() - t0, 1),
         "held_out": errors(model, test),
         "train": errors(model, train),
@@ -157,4 +183,12 @@ def main(data_path, model_path, report_path, epochs=int(sys.argv[4]) if len(sys.
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data")
+    parser.add_argument("model")
+    parser.add_argument("report")
+    parser.add_argument("epochs", nargs="?", type=int, default=400)
+    parser.add_argument("--init", help="continue from this exported model (active learning)")
+    parser.add_argument("--lr", type=float, default=3e-3, help="initial Adam learning rate")
+    a = parser.parse_args()
+    main(a.data, a.model, a.report, a.epochs, a.init, a.lr)
