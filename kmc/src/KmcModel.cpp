@@ -197,11 +197,10 @@ void KmcModel::BarrierMemo::insert(std::uint64_t key, double e_kra_ev) {
   m_slots[i] = Slot{key, e_kra_ev};
 }
 
-void KmcModel::prefetch_barrier(int site, int slot_index, std::span<const Occupant> occupancy,
-                                const RateScratch& scratch) const {
+void KmcModel::prefetch_barrier(int site, const lattice::CellIndex& cell, int slot_index,
+                                std::span<const Occupant> occupancy, const RateScratch& scratch) const {
   if (!scratch.memo || m_memo_code_bits == 0) return;
   const int mobile = m_supercell.mobile_of(site);
-  const auto cell = m_supercell.cell_of(site);
   if (!m_supercell.interior(cell, m_reach)) return;  // rare: not worth the wrapped gather twice
   const auto& slot = m_catalog.slots(mobile)[slot_index];
   // The moving ion as hop_rate() decides it; a blocked hop is never looked up.
@@ -256,12 +255,11 @@ barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const O
   return rate;
 }
 
-barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const Occupant> occupancy,
-                                     RateScratch& scratch) const {
+barriers::HopRate KmcModel::hop_rate(int site, const lattice::CellIndex& cell, int slot_index,
+                                     std::span<const Occupant> occupancy, RateScratch& scratch) const {
   std::string& env_buffer = scratch.environment;
   const int mobile = m_supercell.mobile_of(site);
   const auto& slot = m_catalog.slots(mobile)[slot_index];
-  const auto cell = m_supercell.cell_of(site);
   const Occupant at_target = occupancy[m_supercell.shifted_from(cell, slot.target)];
   Occupant moving = kEmpty, pushed = kEmpty;
   switch (m_catalog.mechanisms()[slot.mechanism].kind) {
@@ -296,17 +294,17 @@ barriers::HopRate KmcModel::hop_rate(int site, int slot_index, std::span<const O
   } else {
     env_buffer.clear();
   }
-  const double delta_e = m_hamiltonian ? delta_energy(site, mobile, slot_index, moving, pushed, occupancy, scratch) : 0.0;
+  const double delta_e = m_hamiltonian ? delta_energy(site, cell, mobile, slot_index, moving, pushed, occupancy, scratch) : 0.0;
   if (!m_needs_environment) return tabulated_rate(cache_index(mobile, slot_index, moving, pushed), delta_e);
   const auto e_kra = barrier(mobile, slot_index, moving, env_buffer, std::span<const int>(counts, m_codes), &scratch);
   if (!e_kra) return {0.0, 0.0, false};
   return m_rate_law.rate(*e_kra, delta_e, field_work(mobile, slot_index, moving, pushed));
 }
 
-double KmcModel::delta_energy(int site, int mobile, int slot_index, Occupant moving, Occupant pushed,
-                              std::span<const Occupant> occupancy, RateScratch& scratch) const {
+double KmcModel::delta_energy(int site, const lattice::CellIndex& cell, int mobile, int slot_index,
+                              Occupant moving, Occupant pushed, std::span<const Occupant> occupancy,
+                              RateScratch& scratch) const {
   const auto& slot = m_catalog.slots(mobile)[slot_index];
-  const auto cell = m_supercell.cell_of(site);
   const int target = m_supercell.shifted_from(cell, slot.target);
   int sites[3] = {site, target, -1};
   Occupant after[3] = {moving, kEmpty, kEmpty};

@@ -101,11 +101,16 @@ class KmcModel {
     std::int64_t memo_hits = 0;    // lookups the memo answered
   };
   barriers::HopRate hop_rate(int site, int slot, std::span<const lattice::Occupant> occupancy,
-                             RateScratch& scratch) const;
+                             RateScratch& scratch) const {
+    return hop_rate(site, m_supercell.cell_of(site), slot, occupancy, scratch);
+  }
+  // Same, with the cell of `site` known (saves its divisions in the engine's loops).
+  barriers::HopRate hop_rate(int site, const lattice::CellIndex& cell, int slot,
+                             std::span<const lattice::Occupant> occupancy, RateScratch& scratch) const;
   // Starts loading the memo entry hop_rate() will look up for this hop, so
   // that the (likely cache-missing) loads of a defect's hops overlap.
-  void prefetch_barrier(int site, int slot, std::span<const lattice::Occupant> occupancy,
-                        const RateScratch& scratch) const;
+  void prefetch_barrier(int site, const lattice::CellIndex& cell, int slot,
+                        std::span<const lattice::Occupant> occupancy, const RateScratch& scratch) const;
   // Barriers computed on demand (the NEB provider): see RateScratch.
   bool on_demand() const { return m_provider->on_demand(); }
   // Whether a BarrierMemo can serve this model (canonical keys, and the raw
@@ -186,7 +191,7 @@ class KmcModel {
     return key;
   }
   // ΔE of the hop `slot` of a defect at `site` (Hamiltonian present).
-  double delta_energy(int site, int mobile, int slot_index, lattice::Occupant moving,
+  double delta_energy(int site, const lattice::CellIndex& cell, int mobile, int slot_index, lattice::Occupant moving,
                       lattice::Occupant pushed, std::span<const lattice::Occupant> occupancy,
                       RateScratch& scratch) const;
 
