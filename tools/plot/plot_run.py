@@ -35,6 +35,13 @@ def save(fig, path):
     plt.close(fig)
 
 
+def finish(fig, ax, path, xlabel, ylabel):
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7)
+    save(fig, path)
+
+
 def names_of(f):
     return [n.decode() for n in f["lattice/species_names"][:]]
 
@@ -75,10 +82,7 @@ def plot_profiles(f, replica, path):
             frac = np.divide(counts[s, :, code], ions[s], out=np.zeros_like(ions[s], dtype=float), where=ions[s] > 0)
             ax.plot(np.arange(len(frac)), frac, color=COLOURS.get(name), alpha=0.3 + 0.7 * j / max(1, len(picks) - 1),
                     label=f"{name}, t = {t[s]:.2e} s")
-    ax.set_xlabel("cell layer along the profile axis")
-    ax.set_ylabel("fraction of the ions in the layer")
-    ax.legend(fontsize=7)
-    save(fig, path)
+    finish(fig, ax, path, "cell layer along the profile axis", "fraction of the ions in the layer")
     return True
 
 
@@ -143,10 +147,7 @@ def plot_sro(f, path):
                         label=f"shell {k + 1} ({dist[k]:.2f} Å), {names[i]}-{names[j]}")
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xscale("log")
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("Warren-Cowley α")
-    ax.legend(fontsize=7)
-    save(fig, path)
+    finish(fig, ax, path, "time (s)", "Warren-Cowley α")
     return True
 
 
@@ -183,10 +184,7 @@ def plot_length(f, path, window):
         print(f"L(t) ~ t^n over {t0:.4g}-{t1:.4g} s: n = {n:.4f} +- {dn:.4f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("L = 2π/<k> (Å)")
-    ax.legend(fontsize=7)
-    save(fig, path)
+    finish(fig, ax, path, "time (s)", "L = 2π/<k> (Å)")
     return True
 
 
@@ -204,10 +202,7 @@ def plot_structure_factor(f, path):
         ax.plot(k, sk[s, code], marker="o", ms=3, color=plt.cm.viridis(j / max(1, len(picks) - 1)),
                 label=f"t = {t[s]:.3g} s")
     ax.set_yscale("log")
-    ax.set_xlabel("k (1/Å)")
-    ax.set_ylabel(f"S(k) of {names[code]}")
-    ax.legend(fontsize=7)
-    save(fig, path)
+    finish(fig, ax, path, "k (1/Å)", f"S(k) of {names[code]}")
     return True
 
 
