@@ -301,7 +301,7 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
       attribute(g.id(), "temperature_K", simulation.spec().kmc.temperature_k);
       attribute<std::int64_t>(g.id(), "clamped_events", stats.clamped_events);
       estimate_attributes(g.id(), "charge_D_cm2_s", stats.charge_d_cm2_s);
-      const auto cache = simulation.model().provider().statistics();
+      const auto cache = simulation.model().barrier_statistics();
       if (cache.on_demand) {
         auto cg = group(g.id(), "barrier_cache");
         attribute<std::int64_t>(cg.id(), "entries", cache.entries);
@@ -372,7 +372,7 @@ std::string summary_json(const Simulation& simulation, const RunStatistics& stat
   j["events_per_second"] = info.wall_s > 0 ? stats.events / info.wall_s : 0.0;
   j["clamped_events"] = stats.clamped_events;
   j["stalled_replicas"] = stats.stalled_replicas;
-  if (const auto cache = simulation.model().provider().statistics(); cache.on_demand) {
+  if (const auto cache = simulation.model().barrier_statistics(); cache.on_demand) {
     const double lookups = static_cast<double>(cache.hits + cache.misses);
     j["barrier_cache"] = {{"file", cache.cache_file},
                           {"entries", cache.entries},

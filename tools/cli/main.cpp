@@ -157,7 +157,7 @@ void print_summary(const kmc::Simulation& sim, const kmc::RunStatistics& stats, 
                              stats.clamped_events);
   if (stats.stalled_replicas > 0)
     std::cout << fmt::format("note       {} replica(s) stalled: no hop was possible\n", stats.stalled_replicas);
-  if (const auto cache = sim.model().provider().statistics(); cache.on_demand) {
+  if (const auto cache = sim.model().barrier_statistics(); cache.on_demand) {
     const double lookups = static_cast<double>(cache.hits + cache.misses);
     std::cout << fmt::format("barriers   {} in the cache ({} loaded), hit rate {:.6f} over {} lookups, "
                              "{} NEBs in {:.1f} s{}\n",
