@@ -3,11 +3,10 @@
 # printing their JSON summaries. Outputs go to build/demo/.
 #  1. inputs/demo.toml: bromide-vacancy diffusion in CsPbBr3 (checked against
 #     the exact random walk);
-#  2. inputs/mixed_neb_reference.toml: mixed CsPb(I0.5Br0.5)3 with hop
-#     barriers from CI-NEB (reference potential), every one read from the
-#     shipped cache (compute_missing = false: nothing may be missing). The NN
-#     version, inputs/mixed_neb_nn.toml, stops on environments whose NN NEB
-#     failed (docs/barrier_cache.md, "The shipped caches").
+#  2. inputs/mixed_neb_nn.toml: mixed CsPb(I0.5Br0.5)3 with hop barriers from
+#     CI-NEB on the shipped demo NN potential, every one read from the shipped
+#     cache (compute_missing = false: nothing may be missing), ΔE from the
+#     lattice Hamiltonian fitted to the same NN (docs/barrier_cache.md).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -24,11 +23,11 @@ echo "== JSON summary (build/demo/demo.json) =="
 cat demo.json
 echo
 if ../bin/halide-kmc barriers --help 2>/dev/null | grep -q precompute; then
-  echo "== Mixed CsPb(I,Br)3, NEB barriers from inputs/cache/ (inputs/mixed_neb_reference.toml) =="
-  ../bin/halide-kmc run "$root/inputs/mixed_neb_reference.toml" --force
+  echo "== Mixed CsPb(I,Br)3, NN-NEB barriers from inputs/cache/ (inputs/mixed_neb_nn.toml) =="
+  ../bin/halide-kmc run "$root/inputs/mixed_neb_nn.toml" --force
   echo
-  echo "== JSON summary (build/demo/mixed_neb_reference.json) =="
-  cat mixed_neb_reference.json
+  echo "== JSON summary (build/demo/mixed_neb_nn.json) =="
+  cat mixed_neb_nn.json
 else
   echo "(this build has no NEB module (libtorch): the NEB-barrier demo is skipped)"
 fi

@@ -1,6 +1,6 @@
 // Validation (label `validation`): the shipped demo NN against the reference
 // potential on vacancy hops that were not in its training set (training used
-// synthetic hop snapshots, never relaxed NEB paths), in pure and mixed cells.
+// hop snapshots and relaxed NEB paths from other seeds and cells), in pure and mixed cells.
 // Tolerance 0.05 eV on barriers, the accuracy stated for the demo NN in
 // docs/potentials.md; the measured errors are printed.
 #include <doctest/doctest.h>
