@@ -1,11 +1,13 @@
 // Measurements quoted in docs/neb.md, "NEB cells for environment keys" (not a test):
-//   build-hop/tests/hop_barrier_report [timing|convergence|all]
+//   build-hop/tests/hop_barrier_report [timing|convergence|all|ladder]
 // timing:      one compute_hop_barrier, 3x3x3 CsPbBr3 V_Br edge hop, empty
 //              environment, C++ reference and the shipped demo NN (one thread).
 // convergence: five mixed environments (x_Br = 0.5, site species hashed from
 //              the position, so a site keeps its species when r_env grows):
 //              E_KRA with r_env = a and 3x3x3 cells, then r_env = 1.25 a
 //              (more keyed sites, 3x3x3) and r_env = a in a 4x4x4 cell.
+// ladder:      (not in "all") E_KRA for r_env/a = 1 .. 2 and cells 3^3 .. 5^3,
+//              five mixed environments, for choosing converged defaults.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -67,11 +69,41 @@ void convergence() {
   fmt::print("max |change|: r_env a -> 1.25 a: {:.4f} eV; cell 3 -> 4: {:.4f} eV\n", max_env, max_cell);
 }
 
+// E_KRA over a ladder of environment radii and cell sizes, to choose
+// defaults that converge: r_env/a in {1, 1.25, 1.5, 1.75, 2} and n x n x n
+// cells with r_env < n/2 (sites within r_env must stay distinct in the cell).
+void ladder() {
+  const BuckinghamCoulomb pot(BuckinghamCoulombParameters::cspbx3_flama_initial());
+  const std::vector<std::pair<double, int>> steps{{1.0, 3}, {1.25, 3}, {1.0, 4}, {1.25, 4}, {1.5, 4},
+                                                  {1.75, 4}, {1.25, 5}, {1.5, 5}, {1.75, 5}, {2.0, 5}};
+  fmt::print("ladder: vacancy edge hop, x_Br = 0.5, C++ reference; E_KRA (eV) by (r_env/a, cell)\n| seed | moving |");
+  for (const auto& [r, n] : steps) fmt::print(" {}a,{}^3 |", r, n);
+  fmt::print("\n|---|---|{}\n", [&] {
+    std::string d;
+    for (std::size_t k = 0; k < steps.size(); ++k) d += "---|";
+    return d;
+  }());
+  for (unsigned seed = 1; seed <= 5; ++seed) {
+    const std::string moving = seed % 2 ? "Br" : "I";
+    fmt::print("| {} | {} |", seed, moving);
+    for (const auto& [r, n] : steps) {
+      HopBarrierSettings s;
+      s.cell.repeats = n;
+      const HopBarrierRecord rec = compute_hop_barrier(pot, testing::vacancy_edge_request(r, 0.5, seed, moving), s);
+      const std::string cell = rec.usable() ? fmt::format("{:.4f}", rec.e_kra) : to_string(rec.status);
+      fmt::print(" {} |", cell);
+      std::fflush(stdout);
+    }
+    fmt::print("\n");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "all";
   if (what == "timing" || what == "all") timing();
   if (what == "convergence" || what == "all") convergence();
+  if (what == "ladder") ladder();
   return 0;
 }
