@@ -145,7 +145,8 @@ int run_precompute() {
   std::cout << fmt::format("{} environments ({} hop classes, up to {} vacancies in an environment): {} in the "
                            "cache, {} to compute\n",
                            keys.size(), in.simulation->model().catalog().classes().size(), g.max_vacancies,
-                           keys.size() - missing.size(), missing.size());
+                           keys.size() - missing.size(), missing.size())
+            << std::flush;  // the first chunk can take minutes
   // In chunks of 8, saving after each: a killed precompute resumes where it stopped.
   const std::size_t chunk = 8;
   const auto start = std::chrono::steady_clock::now();
