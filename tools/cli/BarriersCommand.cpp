@@ -407,6 +407,18 @@ int run_merge() {
   return 0;
 }
 
+// The input and the environment enumeration, shared by precompute and inspect.
+void add_environment_options(CLI::App* command) {
+  command->add_option("input", g.input, "Input file with [barriers] provider = \"neb\" and a cache")->required();
+  command->add_option("--set", g.overrides, "Override an input key: section.key=value (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command->add_option("--max-vacancies", g.max_vacancies, "Empty sites allowed in an environment")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3));
+  command->add_option("--limit", g.limit, "Refuse to enumerate more environments than this")->capture_default_str();
+}
+
 }  // namespace
 
 BarriersCommands add_barriers_commands(CLI::App& app) {
@@ -415,24 +427,10 @@ BarriersCommands add_barriers_commands(CLI::App& app) {
   c.barriers->require_subcommand(1);
   c.precompute = c.barriers->add_subcommand(
       "precompute", "Compute the barriers of every symmetry-distinct environment of an input's hops (resumable)");
-  c.precompute->add_option("input", g.input, "Input file with [barriers] provider = \"neb\" and a cache")->required();
-  c.precompute->add_option("--set", g.overrides, "Override an input key: section.key=value (repeatable)")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  c.precompute->add_option("--max-vacancies", g.max_vacancies, "Empty sites allowed in an environment")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 3));
-  c.precompute->add_option("--limit", g.limit, "Refuse to enumerate more environments than this")->capture_default_str();
+  add_environment_options(c.precompute);
   c.inspect = c.barriers->add_subcommand(
       "inspect", "Recompute flagged cache records and write their relaxed states and NEB paths as extended XYZ");
-  c.inspect->add_option("input", g.input, "Input file with [barriers] provider = \"neb\" and a cache")->required();
-  c.inspect->add_option("--set", g.overrides, "Override an input key: section.key=value (repeatable)")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  c.inspect->add_option("--max-vacancies", g.max_vacancies, "Empty sites allowed in an environment")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 3));
-  c.inspect->add_option("--limit", g.limit, "Refuse to enumerate more environments than this")->capture_default_str();
+  add_environment_options(c.inspect);
   c.inspect->add_flag("--all", g.all, "Recompute usable records too, not only the flagged ones");
   c.inspect->add_option("-o,--output", g.output, "Directory for the XYZ files")->required();
   c.inspect->add_flag("--force", g.force, "Replace existing XYZ files");
