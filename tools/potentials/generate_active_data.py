@@ -29,7 +29,7 @@ import torch
 from ase.io import read
 
 import hkmc_models as hm
-from generate_neb_data import label
+from generate_neb_data import label, reference_labellers
 
 torch.set_default_dtype(torch.float64)
 torch.set_num_threads(1)
@@ -67,14 +67,17 @@ def pulled_back(start, end):
             lo = mid
         else:
             hi = mid
-    return toward(start, end, lo), lo
+    return toward(start, end, lo)
 
 
 def main(data_in, data_out, dirs, round_number=1):
-    ref = hm.BuckinghamCoulombTS()
-    ewald_only = hm.BuckinghamCoulombTS()
-    ewald_only.A.zero_()
-    ewald_only.C.zero_()
+    ref, ewald_only = reference_labellers()
+
+    def labelled(at, kind):
+        item = label(ref, ewald_only, at, kind)
+        item["round"] = round_number
+        return item
+
     data = torch.load(data_in)
     rng = np.random.default_rng(2026)
     added = pulled = dropped = 0
@@ -87,16 +90,14 @@ def main(data_in, data_out, dirs, round_number=1):
             at.wrap()
             kind = "active"
             if closest_pair(at) < D_CLOSE:
-                back = pulled_back(start, at)
-                if back is None:
+                at = pulled_back(start, at)
+                if at is None:
                     dropped += 1
                     continue
-                at, t = back
                 at.wrap()
                 kind = "active_pulled"
                 pulled += 1
-            item = label(ref, ewald_only, at, kind)
-            item["round"] = round_number
+            item = labelled(at, kind)
             if item["forces"].abs().max().item() > F_MAX:
                 dropped += 1
                 continue
@@ -106,9 +107,7 @@ def main(data_in, data_out, dirs, round_number=1):
             if kept % 2 == 0:
                 r = at.copy()
                 r.positions += rng.normal(0, 0.05, r.positions.shape)
-                rattled = label(ref, ewald_only, r, kind + "_rattled")
-                rattled["round"] = round_number
-                data.append(rattled)
+                data.append(labelled(r, kind + "_rattled"))
                 added += 1
         print(f"{path}: {len(frames)} frames", flush=True)
     torch.save(data, data_out)

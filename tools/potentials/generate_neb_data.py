@@ -46,11 +46,17 @@ def label(ref, ewald_only, at, kind):
                 energy_sr=float(e_ref[0] - e_ew[0]), forces_sr=torch.tensor(f_ref[0] - f_ew[0]))
 
 
-def main(exe, data_in, data_out):
+def reference_labellers():
+    """The reference potential and its Ewald part alone (label()'s arguments)."""
     ref = hm.BuckinghamCoulombTS()
     ewald_only = hm.BuckinghamCoulombTS()
     ewald_only.A.zero_()
     ewald_only.C.zero_()
+    return ref, ewald_only
+
+
+def main(exe, data_in, data_out):
+    ref, ewald_only = reference_labellers()
     data = torch.load(data_in)
     rng = np.random.default_rng(99)
     new = 0
