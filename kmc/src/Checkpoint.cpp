@@ -123,6 +123,7 @@ class Reader {
 
 constexpr std::uint32_t kStateMagic = 0x53524b48;        // "HKRS"
 constexpr std::uint32_t kSegregationMagic = 0x47534b48;  // "HKSG"
+constexpr std::uint32_t kCrossingMagic = 0x58434b48;     // "HKCX"
 
 // ---- small file helpers
 
@@ -261,6 +262,9 @@ std::vector<std::uint8_t> checkpoint_image(const std::string& tmp, const Checkpo
   bool segregation = false;
   for (const auto& r : c.replicas) segregation = segregation || !r.segregation.empty();
   if (segregation) dataset(root, "segregation", encode_segregation_states(c.replicas));
+  bool crossings = false;  // likewise
+  for (const auto& r : c.replicas) crossings = crossings || r.crossings.planes > 0;
+  if (crossings) dataset(root, "crossings", encode_crossing_states(c.replicas));
   auto image = file_image(root, tmp);
   seal(image);
   return image;
@@ -431,6 +435,38 @@ void decode_segregation_states(std::span<const std::uint8_t> bytes, std::vector<
   if (!r.done()) Reader::fail("segregation samples have trailing bytes");
 }
 
+std::vector<std::uint8_t> encode_crossing_states(const std::vector<ReplicaState>& replicas) {
+  Writer w;
+  w.put(kCrossingMagic);
+  w.put<std::uint64_t>(replicas.size());
+  for (const auto& r : replicas) {
+    w.put<std::int32_t>(r.crossings.planes);
+    w.put<std::int32_t>(r.crossings.entities);
+    w.put_vector(r.crossings.up);
+    w.put_vector(r.crossings.down);
+  }
+  return std::move(w.bytes());
+}
+
+void decode_crossing_states(std::span<const std::uint8_t> bytes, std::vector<ReplicaState>& replicas) {
+  Reader r(bytes);
+  if (r.get<std::uint32_t>() != kCrossingMagic) Reader::fail("crossing counts do not start with their marker");
+  if (r.get<std::uint64_t>() != replicas.size()) Reader::fail("crossing counts are for another replica count");
+  for (auto& replica : replicas) {
+    auto& c = replica.crossings;
+    c.planes = r.get<std::int32_t>();
+    c.entities = r.get<std::int32_t>();
+    c.up = r.get_vector<std::int64_t>();
+    c.down = r.get_vector<std::int64_t>();
+    // Sizes are checked here too (the counter checks them again on restore).
+    if (c.planes < 0 || c.entities < 0 ||
+        c.up.size() != static_cast<std::uint64_t>(c.planes) * static_cast<std::uint64_t>(c.entities) ||
+        c.down.size() != c.up.size())
+      Reader::fail("crossing counts have inconsistent sizes");
+  }
+  if (!r.done()) Reader::fail("crossing counts have trailing bytes");
+}
+
 std::string run_fingerprint(const RunSpec& s) {
   std::ostringstream out;
   auto line = [&](const std::string& key, const std::string& value) { out << key << " = " << value << "\n"; };
@@ -511,6 +547,7 @@ std::string run_fingerprint(const RunSpec& s) {
   if (o.structure_factor) line("output.structure_factor", "true");
   if (o.domains) line("output.domains", "true");
   if (o.domains && o.domain_min_sites != 1) line("output.domain_min_sites", std::to_string(o.domain_min_sites));
+  if (o.crossings) line("output.crossing_axis", std::to_string(o.crossing_axis >= 0 ? o.crossing_axis : s.initial.axis));
   return out.str();
 }
 
@@ -613,6 +650,8 @@ Checkpoint read_checkpoint_image(std::span<const std::uint8_t> file_bytes, const
     c.replicas = decode_replica_states(state);
     if (has_link(root, "segregation"))
       decode_segregation_states(read_bytes_dataset(root, "segregation", name, image.size()), c.replicas);
+    if (has_link(root, "crossings"))
+      decode_crossing_states(read_bytes_dataset(root, "crossings", name, image.size()), c.replicas);
   } catch (const InputError& e) {
     refuse(name, e.what());
   }

@@ -12,7 +12,8 @@ namespace hkmc::kmc {
 namespace {
 
 ReplicaResult finish(const KmcEngine& engine, DiffusionObserver& observer,
-                     const SegregationObserver& segregation, int replica, double wall_s, bool stalled) {
+                     const SegregationObserver& segregation, const std::optional<PlaneCrossingCounter>& crossings,
+                     const CrossingSettings& crossing_settings, int replica, double wall_s, bool stalled) {
   ReplicaResult r;
   r.replica = replica;
   r.events = engine.events();
@@ -28,6 +29,11 @@ ReplicaResult finish(const KmcEngine& engine, DiffusionObserver& observer,
   r.profiles = observer.profiles();
   r.profile_layers = observer.profile_layers();
   r.segregation = segregation.samples();
+  if (crossings) {
+    r.crossings.settings = crossing_settings;
+    r.crossings.geometry = crossing_geometry(engine.model().supercell(), crossings->axis());
+    r.crossings.counts = crossings->counts();
+  }
   r.final_occupancy.assign(engine.occupancy().begin(), engine.occupancy().end());
   r.final_defects = engine.defects();
   return r;
@@ -109,7 +115,15 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
     observer.sample(engine, time_s);
     if (control.segregation.any()) segregation.sample(engine.occupancy());
   };
+  // Crossings are counted from each event before it is executed.
+  std::optional<PlaneCrossingCounter> crossings;
+  if (control.crossings.any()) crossings.emplace(model, control.crossings.axis);
+  auto execute = [&](const PlannedEvent& event) {
+    if (crossings) crossings->record(engine, event);
+    engine.execute(event);
+  };
   if (from.started) {
+    if (crossings) crossings->restore(from.crossings);
     observer.restore(from.observer);
     if (control.segregation.any() && from.segregation.size() != from.observer.samples.size())
       throw Error("observer state does not fit the run: " + std::to_string(from.segregation.size()) +
@@ -139,6 +153,7 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
     s.engine = engine.state();
     s.observer = observer.state();
     s.segregation = segregation.samples();
+    if (crossings) s.crossings = crossings->counts();
     s.block = block;
     s.next_sample_s = next_sample;
     s.wall_s = wall();
@@ -171,7 +186,7 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
         finished = true;
         break;
       }
-      engine.execute(*event);
+      execute(*event);
       if ((engine.events() & 0xFFFF) == 0) report(engine.time_s() / t_end);
     }
     if (finished) {
@@ -188,10 +203,12 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
         finished = false;
         break;
       }
-      if (!engine.step()) {
+      const auto event = engine.plan();
+      if (!event) {
         stalled = true;
         break;
       }
+      execute(*event);
       const std::int64_t done = engine.events();
       if (done % interval == 0) sample(engine.time_s());
       while (block < blocks && done == block_end(block)) {
@@ -208,7 +225,7 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
   if (finished) report(1.0);
   ReplicaOutcome out;
   out.state = state();
-  out.result = finish(engine, observer, segregation, replica, out.state.wall_s, stalled);
+  out.result = finish(engine, observer, segregation, crossings, control.crossings, replica, out.state.wall_s, stalled);
   return out;
 }
 

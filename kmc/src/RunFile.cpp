@@ -135,6 +135,44 @@ RunFileSpecies read_species(const Reader& r, hid_t g, const std::string& name, c
   return s;
 }
 
+// `name` and `name_err` of `entities` columns, as written by RunOutput's estimate_matrix.
+RunFileMatrix read_matrix(const Reader& r, hid_t g, const std::string& name, std::size_t entities) {
+  RunFileMatrix m;
+  std::vector<hsize_t> dims, err_dims;
+  m.value = r.data<double>(g, name, &dims);
+  m.error = r.data<double>(g, name + "_err", &err_dims);
+  if (m.value.empty()) return m;
+  if (dims.size() != 2 || dims[1] != entities || err_dims != dims)
+    r.refuse("dataset 'observables/crossings/" + name + "' (or its _err) does not have the shape rows × entities");
+  m.rows = dims[0];
+  return m;
+}
+
+void read_crossings(const Reader& r, hid_t root, RunFileCrossings& c) {
+  {
+    const Handle g = r.open_group(root, "crossings");
+    c.axis = static_cast<int>(read_int_attribute(g.id(), "axis", r.refuser()));
+    c.plane_area_A2 = r.number(g.id(), "plane_area_A2");
+    c.plane_position_A = r.data<double>(g.id(), "plane_position_A", nullptr, true);
+    c.layer_cells = r.data<std::int64_t>(g.id(), "layer_cells");
+    c.interface_planes = r.data<std::int64_t>(g.id(), "interface_planes");
+    c.bulk_planes = r.data<std::int64_t>(g.id(), "bulk_planes");
+  }
+  const Handle obs = r.open_group(root, "observables");
+  const Handle g = r.open_group(obs.id(), "crossings");
+  c.entities = r.strings(g.id(), "entities");
+  const std::size_t n = c.entities.size();
+  c.plane_total = read_matrix(r, g.id(), "plane_total_per_cm2_s", n);
+  c.bulk_total = read_matrix(r, g.id(), "bulk_total_per_cm2_s", n);
+  c.interface_total = read_matrix(r, g.id(), "interface_total_per_cm2_s", n);
+  c.interface_net = read_matrix(r, g.id(), "interface_net_per_cm2_s", n);
+  c.permeability_vs_lower = read_matrix(r, g.id(), "permeability_vs_lower", n);
+  c.permeability_vs_upper = read_matrix(r, g.id(), "permeability_vs_upper", n);
+  if (c.interface_total.rows != c.interface_planes.size() || c.bulk_total.rows != c.bulk_planes.size() ||
+      c.plane_total.rows != c.plane_position_A.size())
+    r.refuse("the crossing rates do not match the planes in 'crossings'");
+}
+
 }  // namespace
 
 RunFile read_run_file(const std::string& path) {
@@ -155,7 +193,8 @@ RunFile read_run_file(const std::string& path) {
     r.refuse("its format is '" + format + "', not 'halide-kmc-output'" +
              (format == "halide-kmc-checkpoint" ? " (a checkpoint: continue it with `run --restart`)" : ""));
   const auto version = read_int_attribute(root, "format_version", r.refuser());
-  if (version != 1) r.refuse("output format version " + std::to_string(version) + "; this program reads version 1");
+  if (version < 1 || version > 2)
+    r.refuse("output format version " + std::to_string(version) + "; this program reads versions 1 and 2");
 
   RunFile f;
   f.path = path;
@@ -207,6 +246,7 @@ RunFile read_run_file(const std::string& path) {
       f.defects.push_back(read_species(r, x.id(), name, "count"));
     }
   }
+  if (has_link(root, "crossings")) read_crossings(r, root, f.crossings);
   const Handle rg = r.open_group(root, "replicas");
   for (const auto& name : r.children(rg.id())) {
     const Handle g = r.open_group(rg.id(), name);

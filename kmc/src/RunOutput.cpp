@@ -66,6 +66,26 @@ void write_segregation(hid_t g, const std::vector<SegregationSample>& samples, i
   if (!first.domains.empty()) dataset(g, "domains", domains, {n, c});
 }
 
+// Crossing rates per plane, interface and layer, and the permeabilities
+// (docs/output.md), from the same tables `analyze` reads back.
+void write_crossings(hid_t observables, const CrossingStatistics& stats) {
+  auto g = group(observables, "crossings");
+  const RunFileCrossings c = crossing_tables(stats);
+  string_list(g.id(), "entities", c.entities);
+  auto matrix = [&](const std::string& name, const RunFileMatrix& m) {
+    const std::vector<hsize_t> dims{m.rows, c.entities.size()};
+    dataset(g.id(), name, m.value, dims);
+    dataset(g.id(), name + "_err", m.error, dims);
+  };
+  matrix("plane_total_per_cm2_s", c.plane_total);
+  if (stats.layers.empty()) return;
+  matrix("bulk_total_per_cm2_s", c.bulk_total);
+  matrix("interface_total_per_cm2_s", c.interface_total);
+  matrix("interface_net_per_cm2_s", c.interface_net);
+  matrix("permeability_vs_lower", c.permeability_vs_lower);
+  matrix("permeability_vs_upper", c.permeability_vs_upper);
+}
+
 std::string utc_now() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -95,6 +115,91 @@ void write_moments(hid_t g, const std::vector<DiffusionMoments>& blocks, int cod
   dataset(g, "charge_displacement_A", charge, {n, 3});
   dataset(g, "ion_displacement_A", ion_disp, {n, static_cast<hsize_t>(codes), 3});
   dataset(g, "defect_displacement_A", defect_disp, {n, static_cast<hsize_t>(kDefectTypes), 3});
+}
+
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+nlohmann::json rates_json(const CrossingRates& r) {
+  return {{"total_per_cm2_s", number_or_null(r.total_per_cm2_s.value)},
+          {"total_err_per_cm2_s", number_or_null(r.total_per_cm2_s.error)},
+          {"net_per_cm2_s", number_or_null(r.net_per_cm2_s.value)},
+          {"net_err_per_cm2_s", number_or_null(r.net_per_cm2_s.error)}};
+}
+
+nlohmann::json crossings_json(const CrossingStatistics& c) {
+  using nlohmann::json;
+  json j;
+  j["axis"] = std::string(1, static_cast<char>('x' + c.axis));
+  j["plane_area_A2"] = c.area_A2;
+  j["planes"] = c.planes.size();
+  json mean = json::object();
+  for (std::size_t e = 0; e < c.entities.size(); ++e) mean[c.entities[e]] = rates_json(c.plane_mean[e]);
+  j["plane_mean"] = mean;
+  json layers = json::array();
+  for (std::size_t l = 0; l < c.layers.size(); ++l) {
+    const auto& layer = c.layers[l];
+    json rates = json::object();
+    for (std::size_t e = 0; e < layer.rates.size(); ++e) rates[c.entities[e]] = rates_json(layer.rates[e]);
+    layers.push_back({{"layer", l},
+                      {"bulk_plane", layer.plane},
+                      {"position_A", layer.plane >= 0 ? json(layer.position_A) : json(nullptr)},
+                      {"rates", rates}});
+  }
+  j["layers"] = layers;
+  json interfaces = json::array();
+  for (const auto& in : c.interfaces) {
+    json rates = json::object();
+    for (std::size_t e = 0; e < c.entities.size(); ++e) {
+      json r = rates_json(in.rates[e]);
+      r["permeability_vs_lower"] = number_or_null(in.permeability_vs_lower[e].value);
+      r["permeability_vs_lower_err"] = number_or_null(in.permeability_vs_lower[e].error);
+      r["permeability_vs_upper"] = number_or_null(in.permeability_vs_upper[e].value);
+      r["permeability_vs_upper_err"] = number_or_null(in.permeability_vs_upper[e].error);
+      rates[c.entities[e]] = r;
+    }
+    interfaces.push_back({{"plane", in.plane},
+                          {"position_A", in.position_A},
+                          {"layers", {in.lower_layer, in.upper_layer}},
+                          {"rates", rates}});
+  }
+  j["interfaces"] = interfaces;
+  return j;
+}
+
+// The segregation observables at the last sample, by species name and shell.
+nlohmann::json segregation_json(const Simulation& simulation, const SegregationStatistics& s) {
+  using nlohmann::json;
+  const auto& species = simulation.model().species();
+  auto name = [&](int code) { return species.name(static_cast<lattice::Occupant>(code)); };
+  auto estimate = [](const Estimate& e) {
+    return json{{"value", number_or_null(e.value)}, {"err", number_or_null(e.error)}};
+  };
+  json j;
+  j["time_s"] = number_or_null(s.time_s);
+  const int codes = s.codes;
+  if (!s.alpha.empty()) {
+    const SegregationSettings seg = simulation.control().segregation;
+    const ShortRangeOrder sro(simulation.model().supercell(), seg.sro_shells);
+    json shells = json::array();
+    for (int k = 0; k < sro.shells(); ++k) {
+      json pairs = json::object();
+      for (int a = 1; a < codes; ++a)
+        for (int b = a; b < codes; ++b)
+          if (const Estimate& e = s.alpha[(static_cast<std::size_t>(k) * codes + a) * codes + b]; std::isfinite(e.value))
+            pairs[name(a) + "-" + name(b)] = estimate(e);
+      shells.push_back({{"shell", k + 1}, {"distance_A", sro.shell_distance_angstrom(k)}, {"alpha", pairs}});
+    }
+    j["sro"] = shells;
+  }
+  auto by_code = [&](const std::vector<Estimate>& values) {
+    json out = json::object();
+    for (int c = 0; c < static_cast<int>(values.size()); ++c)
+      if (std::isfinite(values[c].value)) out[c == 0 ? "vacancy" : name(c)] = estimate(values[c]);
+    return out;
+  };
+  if (!s.length_A.empty()) j["length_A"] = by_code(s.length_A);
+  if (!s.domains.empty()) j["domains"] = by_code(s.domains);
+  return j;
 }
 
 }  // namespace
@@ -239,6 +344,21 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
         attribute(g.id(), "structure_factor_cutoff_inv_A", sk.cutoff());
       }
     }
+    // What the crossings are counted on (docs/output.md).
+    if (const CrossingSettings cs = simulation.control().crossings; cs.any()) {
+      auto g = group(root, "crossings");
+      const CrossingGeometry geometry = crossing_geometry(sc, cs.axis);
+      attribute<std::int64_t>(g.id(), "axis", cs.axis);
+      attribute<std::int64_t>(g.id(), "planes_per_cell", geometry.planes_per_cell);
+      attribute(g.id(), "plane_area_A2", geometry.area_A2);
+      dataset(g.id(), "plane_position_A", geometry.plane_position_A);
+      if (!cs.layer_cells.empty()) {
+        const LayerPlanes lp = layer_planes(cs.layer_cells, geometry.planes_per_cell);
+        dataset(g.id(), "layer_cells", std::vector<std::int64_t>(cs.layer_cells.begin(), cs.layer_cells.end()));
+        dataset(g.id(), "interface_planes", std::vector<std::int64_t>(lp.interface_plane.begin(), lp.interface_plane.end()));
+        dataset(g.id(), "bulk_planes", std::vector<std::int64_t>(lp.bulk_plane.begin(), lp.bulk_plane.end()));
+      }
+    }
     {
       auto g = group(root, "replicas");
       for (const auto& r : replicas) {
@@ -275,6 +395,12 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
         {
           auto bg = group(rg.id(), "blocks");
           write_moments(bg.id(), r.blocks, codes);
+        }
+        if (const auto& c = r.crossings.counts; c.planes > 0) {
+          auto cg = group(rg.id(), "crossings");
+          const std::vector<hsize_t> dims{static_cast<hsize_t>(c.planes), static_cast<hsize_t>(c.entities)};
+          dataset(cg.id(), "up", c.up, dims);
+          dataset(cg.id(), "down", c.down, dims);
         }
         {
           auto fg = group(rg.id(), "final");
@@ -329,6 +455,7 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
         vector_estimate_attributes(x.id(), "drift_velocity_cm_s", s.drift_velocity_cm_s);
         estimate_attributes(x.id(), "mobility_cm2_V_s", s.mobility_cm2_v_s);
       }
+      if (stats.crossings.axis >= 0) write_crossings(g.id(), stats.crossings);
       auto dg = group(g.id(), "defects");
       for (const auto& d : stats.defects) {
         auto x = group(dg.id(), d.type);
@@ -426,6 +553,9 @@ std::string summary_json(const Simulation& simulation, const RunStatistics& stat
   j["conductivity_err_S_cm"] = num(stats.conductivity_s_cm.error);
   j["nernst_einstein_conductivity_S_cm"] = num(stats.nernst_einstein_conductivity_s_cm.value);
   j["nernst_einstein_conductivity_err_S_cm"] = num(stats.nernst_einstein_conductivity_s_cm.error);
+  if (stats.crossings.axis >= 0) j["crossings"] = crossings_json(stats.crossings);
+  if (!stats.segregation.alpha.empty() || !stats.segregation.length_A.empty() || !stats.segregation.domains.empty())
+    j["segregation"] = segregation_json(simulation, stats.segregation);
   const double exact = random_walk_vacancy_d_cm2_s(simulation);
   if (std::isfinite(exact)) {
     json ref = {{"formula", "D_V = Gamma z d^2 / 6"}, {"D_cm2_s", exact}};

@@ -231,6 +231,12 @@ RunControl Simulation::control() const {
   c.segregation.structure_factor = m_spec.output.structure_factor;
   c.segregation.domains = m_spec.output.domains;
   c.segregation.domain_min_sites = m_spec.output.domain_min_sites;
+  if (m_spec.output.crossings) {
+    c.crossings.axis = m_spec.output.crossing_axis >= 0 ? m_spec.output.crossing_axis : m_spec.initial.axis;
+    // The layers' boundaries are interfaces only for planes normal to the layering axis.
+    if (m_spec.initial.type == "layers" && c.crossings.axis == m_spec.initial.axis)
+      for (const auto& layer : m_spec.initial.layers) c.crossings.layer_cells.push_back(layer.cells);
+  }
   return c;
 }
 

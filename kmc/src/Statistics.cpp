@@ -55,6 +55,36 @@ Estimate mean_and_error(const std::vector<double>& values) {
   return e;
 }
 
+SegregationStatistics summarize_segregation(const std::vector<ReplicaResult>& replicas) {
+  SegregationStatistics out;
+  std::vector<const SegregationSample*> last;
+  std::vector<double> times;
+  for (const auto& r : replicas) {
+    if (r.segregation.empty()) continue;
+    last.push_back(&r.segregation.back());
+    if (!r.samples.empty()) times.push_back(r.samples.back().time_s);
+  }
+  if (last.empty()) return out;
+  out.time_s = mean_and_error(times).value;
+  // Element-wise over replicas; NaN entries (undefined α, uniform L) are skipped.
+  auto across = [&](auto member) {
+    std::vector<Estimate> e;
+    const std::size_t n = (last.front()->*member).size();
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<double> values;
+      for (const auto* s : last)
+        if ((s->*member).size() == n) values.push_back(static_cast<double>((s->*member)[i]));
+      e.push_back(mean_and_error(values));
+    }
+    return e;
+  };
+  out.alpha = across(&SegregationSample::alpha);
+  out.length_A = across(&SegregationSample::length_A);
+  out.domains = across(&SegregationSample::domains);
+  out.codes = static_cast<int>(replicas.front().populations.ions.size());
+  return out;
+}
+
 RunStatistics summarize(const std::vector<ReplicaResult>& replicas,
                         const lattice::SpeciesTable& species) {
   RunStatistics s;
@@ -148,6 +178,8 @@ RunStatistics summarize(const std::vector<ReplicaResult>& replicas,
     s.haven_ratio.error_replicas = combine(t.error_replicas, c.error_replicas);
     s.haven_ratio.error_blocks = combine(t.error_blocks, c.error_blocks);
   }
+  s.crossings = summarize_crossings(replicas, species);
+  s.segregation = summarize_segregation(replicas);
   return s;
 }
 

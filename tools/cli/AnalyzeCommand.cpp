@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "CrossingTable.hpp"
 #include "hkmc/kmc/RunFile.hpp"
 #include "hkmc/kmc/Statistics.hpp"
 
@@ -219,6 +220,7 @@ int run_analyze_command() {
   print_drift(f);
   print_segregation(f, g_options.rows);
   print_profiles(f);
+  print_crossings(f.crossings);
   return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/kmc/Statistics.hpp"
 #include "AnalyzeCommand.hpp"
+#include "CrossingTable.hpp"
 #include "McCommand.hpp"
 #ifdef HKMC_HAVE_NEB_COMMAND
 #include "NebCommand.hpp"
@@ -152,6 +153,8 @@ void print_summary(const kmc::Simulation& sim, const kmc::RunStatistics& stats, 
                                exact, (d.d_cm2_s.value - exact) / d.d_cm2_s.error);
     }
   }
+  std::cout << std::flush;  // the crossing table prints through stdio
+  cli::print_crossings(kmc::crossing_tables(stats.crossings));
   if (stats.clamped_events > 0)
     std::cout << fmt::format("note       {} events had their barrier clamped (transition state below an end state)\n",
                              stats.clamped_events);

@@ -166,7 +166,7 @@ kmc::RunSpec read_input_string(std::string_view toml_text, const std::string& so
   detail::read_output(ctx, section(root, diag, "output",
                                    {"file", "summary", "every", "every_s", "samples", "profile",
                                     "profile_axis", "sro_shells", "structure_factor", "domains", "domain_min_sites",
-                                    "checkpoint", "checkpoint_every", "checkpoint_every_s"}));
+                                    "crossings", "crossing_axis", "checkpoint", "checkpoint_every", "checkpoint_every_s"}));
 
   if (diag.has_problems()) throw InputError(diag.problems());
   spec.key_locations = std::move(diag.key_locations);

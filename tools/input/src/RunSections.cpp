@@ -130,6 +130,9 @@ void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
   if (auto n = t.field("domain_min_sites").integer(1, 1000000000, "must be an integer >= 1 (sites)")) {
     out.domain_min_sites = static_cast<int>(*n);
   }
+  // Plane crossings (interface permeability); the axis defaults to the layering axis.
+  if (auto b = t.field("crossings").boolean()) out.crossings = *b;
+  if (auto axis = t.field("crossing_axis").axis()) out.crossing_axis = *axis;
 
   // Checkpoints: the path like `file`; how often by events and/or wall-clock s.
   if (const Field f = t.field("checkpoint")) {
@@ -149,6 +152,8 @@ void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
   if (auto s = t.field("checkpoint_every_s").number([](double x) { return x > 0; }, "must be > 0 s (wall clock)")) {
     out.checkpoint_every_s = *s;
   }
+  if (t.has("crossing_axis") && !out.crossings)
+    t.field("crossing_axis").fail("needs [output] crossings = true (it sets the planes whose crossings are counted)");
   if (t.has("domain_min_sites") && !out.domains)
     t.field("domain_min_sites").fail("needs [output] domains = true (it sets which clusters count as domains)");
   for (const char* key : {"checkpoint_every", "checkpoint_every_s"}) {

@@ -60,6 +60,9 @@ std::vector<ReplicaState> decode_replica_states(std::span<const std::uint8_t> by
 // `/segregation` dataset. Decoding fills `replicas[i].segregation`.
 std::vector<std::uint8_t> encode_segregation_states(const std::vector<ReplicaState>& replicas);
 void decode_segregation_states(std::span<const std::uint8_t> bytes, std::vector<ReplicaState>& replicas);
+// Plane-crossing counts of every replica: the optional `/crossings` dataset.
+std::vector<std::uint8_t> encode_crossing_states(const std::vector<ReplicaState>& replicas);
+void decode_crossing_states(std::span<const std::uint8_t> bytes, std::vector<ReplicaState>& replicas);
 
 // CRC-64/XZ (ECMA-182 polynomial, reflected), as in xz and Go's crc64.ECMA.
 std::uint64_t crc64(std::span<const std::uint8_t> bytes, std::uint64_t crc = 0);

@@ -17,6 +17,7 @@
 
 #include "hkmc/kmc/DiffusionObserver.hpp"
 #include "hkmc/kmc/KmcEngine.hpp"
+#include "hkmc/kmc/PlaneCrossingCounter.hpp"
 #include "hkmc/kmc/SegregationObserver.hpp"
 
 namespace hkmc::kmc {
@@ -30,6 +31,7 @@ struct RunControl {
   int samples = 100;                  // used when no interval is given
   int profile_axis = -1;
   SegregationSettings segregation;    // α, S(k), L, domains at the sample times
+  CrossingSettings crossings;         // plane crossings, counted at every event
 };
 
 // What turns displacement sums into currents and mobilities; from the model.
@@ -55,6 +57,7 @@ struct ReplicaResult {
   std::vector<std::int32_t> profiles;
   int profile_layers = 0;
   std::vector<SegregationSample> segregation;  // one per sample when recorded
+  CrossingRecord crossings;                    // counts.planes = 0 unless counted
   std::vector<lattice::Occupant> final_occupancy;
   std::vector<Defect> final_defects;
 };
@@ -68,6 +71,7 @@ struct ReplicaState {
   EngineState engine;
   ObserverState observer;
   std::vector<SegregationSample> segregation;  // empty unless recorded
+  CrossingCounts crossings;                    // planes = 0 unless counted
   int block = 0;              // blocks closed so far
   double next_sample_s = 0.0; // time runs: simulated time of the next sample (s)
   double wall_s = 0.0;        // wall time spent on it so far (s)

@@ -35,6 +35,23 @@ struct RunFileReplica {
   int profile_layers = 0;
 };
 
+// Rows × entities of values and their errors (row-major), e.g. interfaces × entities.
+struct RunFileMatrix {
+  std::vector<double> value, error;
+  std::size_t rows = 0;
+};
+
+// Plane crossings (format 2; axis = -1 when the run did not count them).
+struct RunFileCrossings {
+  int axis = -1;
+  double plane_area_A2 = 0;                   // Å²
+  std::vector<double> plane_position_A;       // P
+  std::vector<std::string> entities;          // species, then defect types
+  std::vector<std::int64_t> layer_cells, interface_planes, bulk_planes;
+  RunFileMatrix plane_total, bulk_total, interface_total, interface_net;  // cm⁻² s⁻¹
+  RunFileMatrix permeability_vs_lower, permeability_vs_upper;
+};
+
 struct RunFile {
   std::string path;
   std::string program_version, created_utc, command_line;
@@ -55,6 +72,7 @@ struct RunFile {
   double structure_factor_cutoff_inv_A = 0;
   std::int64_t domain_min_sites = 1;
   std::vector<RunFileReplica> replica_series;
+  RunFileCrossings crossings;
 };
 
 RunFile read_run_file(const std::string& path);

@@ -12,7 +12,9 @@
 
 namespace hkmc::kmc {
 
-inline constexpr int kOutputFormatVersion = 1;
+// 2: optional crossing counts and rates (/crossings, /replicas/NNNN/crossings,
+// /observables/crossings); a version 1 file reads as one without them.
+inline constexpr int kOutputFormatVersion = 2;
 
 struct RunInfo {
   std::string command_line;

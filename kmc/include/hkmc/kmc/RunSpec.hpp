@@ -132,6 +132,8 @@ struct OutputSpec {
   bool structure_factor = false;         // record S(k) shells and L = 2π/<k>
   bool domains = false;                  // record the number of like-occupant domains
   int domain_min_sites = 1;              // of at least this many sites
+  bool crossings = false;                // count crossings of the planes normal to crossing_axis
+  int crossing_axis = -1;                // 0..2; -1: the [initial] axis
   std::string checkpoint;                // checkpoint HDF5 path; empty: none
   std::int64_t checkpoint_every = 0;     // events of a replica between checkpoints; 0: off
   double checkpoint_every_s = 0.0;       // wall-clock s between checkpoints; 0: off

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "hkmc/kmc/ReplicaRunner.hpp"
+#include "hkmc/kmc/RunFile.hpp"
 #include "hkmc/lattice/Species.hpp"
 
 namespace hkmc::kmc {
@@ -54,6 +55,54 @@ struct DefectStatistics {
   Estimate mobility_cm2_v_s;           // along the field; NaN without one
 };
 
+// Crossings of one plane by one species or defect type, per unit area and
+// time (cm⁻² s⁻¹), mean over replicas ± the standard error between them.
+struct CrossingRates {
+  Estimate total_per_cm2_s;  // (up + down) / (A T)
+  Estimate net_per_cm2_s;    // (up - down) / (A T); > 0 along +axis
+};
+
+// The interface after layer `lower_layer` (PlaneCrossingCounter.hpp's layer_planes):
+// its crossing rates and the permeability ratios P = total rate at the
+// interface / total rate at the bulk plane of the layer below and above. The
+// ratio is taken of the replica means; its error is the jackknife over replicas.
+struct InterfaceCrossings {
+  int plane = 0;
+  double position_A = 0.0;
+  int lower_layer = 0, upper_layer = 0;
+  std::vector<CrossingRates> rates;              // by entity
+  std::vector<Estimate> permeability_vs_lower;   // by entity
+  std::vector<Estimate> permeability_vs_upper;   // by entity
+};
+
+struct LayerBulkCrossings {
+  int plane = -1;  // -1: the layer is too thin to have one
+  double position_A = 0.0;
+  std::vector<CrossingRates> rates;  // by entity
+};
+
+struct CrossingStatistics {
+  int axis = -1;  // -1: not counted
+  double area_A2 = 0.0;
+  std::vector<double> plane_position_A;
+  std::vector<std::string> entities;  // species with ions, then defect types present
+  std::vector<int> entity_columns;    // their columns in CrossingCounts
+  std::vector<std::vector<CrossingRates>> planes;  // [plane][entity]
+  std::vector<CrossingRates> plane_mean;           // [entity]: the mean over all planes
+  std::vector<InterfaceCrossings> interfaces;      // empty without layers along the axis
+  std::vector<LayerBulkCrossings> layers;
+};
+
+// Segregation observables at the last sample (mean over replicas ± the
+// standard error between them); vectors are empty for those not recorded.
+struct SegregationStatistics {
+  double time_s = std::numeric_limits<double>::quiet_NaN();  // mean time of the last sample (s)
+  int codes = 0;
+  std::vector<Estimate> alpha;     // shells × codes × codes (ShortRangeOrder::alpha layout)
+  std::vector<Estimate> length_A;  // by code (Å)
+  std::vector<Estimate> domains;   // by code
+};
+
 struct RunStatistics {
   std::vector<SpeciesStatistics> species;  // species with ions only
   std::vector<DefectStatistics> defects;   // defect types present only
@@ -70,10 +119,24 @@ struct RunStatistics {
   std::int64_t clamped_events = 0;
   int replicas = 0;
   int stalled_replicas = 0;
+  CrossingStatistics crossings;
+  SegregationStatistics segregation;
 };
 
 RunStatistics summarize(const std::vector<ReplicaResult>& replicas,
                         const lattice::SpeciesTable& species);
+
+// The crossing rates of the replicas' counts (axis = -1 when none were counted).
+CrossingStatistics summarize_crossings(const std::vector<ReplicaResult>& replicas,
+                                       const lattice::SpeciesTable& species);
+// The crossing tables as `halide-kmc analyze` reads them back from a file
+// (RunFile.hpp), so that the run summary and analyze print the same table.
+RunFileCrossings crossing_tables(const CrossingStatistics& c);
+SegregationStatistics summarize_segregation(const std::vector<ReplicaResult>& replicas);
+
+// Ratio of the means Σa/Σb over replicas, with the jackknife (leave one
+// replica out) standard error; NaN error for fewer than two replicas.
+Estimate ratio_of_means(const std::vector<double>& a, const std::vector<double>& b);
 
 // Mean and standard error of the mean (NaN error for fewer than two values;
 // NaN values are skipped).
