@@ -863,3 +863,20 @@ TEST_CASE("[output] segregation keys: values, defaults and errors with key, valu
   CHECK_THROWS_WITH_AS(parse(appended("[output]\nstructure_factr = true\n")), Contains("structure_factor"),
                        InputError);
 }
+
+TEST_CASE("[output] crossings keys: values, defaults and errors with key, value, rule and line") {
+  const auto spec = parse(appended("[output]\ncrossings = true\ncrossing_axis = \"x\"\n"));
+  CHECK(spec.output.crossings);
+  CHECK(spec.output.crossing_axis == 0);
+  const auto plain = parse(kMinimal);
+  CHECK_FALSE(plain.output.crossings);
+  CHECK(plain.output.crossing_axis == -1);  // the [initial] axis
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ncrossings = \"yes\"\n")),
+                       Contains("[output] crossings = \"yes\": must be true or false (input.toml:11)"), InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ncrossings = true\ncrossing_axis = \"w\"\n")),
+                       Contains("[output] crossing_axis = \"w\": must be one of \"x\", \"y\", \"z\" (input.toml:12)"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ncrossing_axis = \"z\"\n")),
+                       Contains("[output] crossing_axis = \"z\": needs [output] crossings = true"), InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\ncrosings = true\n")), Contains("crossings"), InputError);
+}

@@ -41,6 +41,7 @@ kmc::RunSpec busy_spec() {
   s.output.profile_axis = 2;
   // A field: the drift sums (displacement vectors by species and defect type) are not zero.
   s.kmc.field_v_per_angstrom = {0.01, -0.005, 0.002};
+  s.output.crossings = true;  // plane crossings along z, counted at every event
   return s;
 }
 
@@ -89,6 +90,8 @@ void check_results_equal(const kmc::ReplicaResult& a, const kmc::ReplicaResult& 
     CHECK(a.samples[i].charge_msd == b.samples[i].charge_msd);
   }
   CHECK(a.profiles == b.profiles);
+  CHECK(a.crossings.counts.up == b.crossings.counts.up);
+  CHECK(a.crossings.counts.down == b.crossings.counts.down);
 }
 
 // Runs replica 0 uninterrupted, and again paused at each of `pauses` (events),
@@ -107,6 +110,13 @@ void check_restart_is_exact(const kmc::RunSpec& spec, const std::vector<std::int
     REQUIRE(moved == 2);  // I and Br
   }
   REQUIRE(full.blocks.size() == static_cast<std::size_t>(spec.kmc.blocks));
+  // Crossings of every entity in both directions, to carry through the file.
+  const auto& crossed = full.crossings.counts;
+  REQUIRE(crossed.planes == 10);
+  std::int64_t up = 0, down = 0;
+  for (std::size_t i = 0; i < crossed.up.size(); ++i) up += crossed.up[i], down += crossed.down[i];
+  REQUIRE(up > 1000);
+  REQUIRE(down > 1000);
 
   const std::string path = scratch("exact.h5");
   kmc::ReplicaState state;
@@ -117,6 +127,7 @@ void check_restart_is_exact(const kmc::RunSpec& spec, const std::vector<std::int
     auto part = kmc::advance_replica(sim.model(), sim.initial_configuration(0), control, spec.kmc.seed, state, hooks);
     REQUIRE_FALSE(part.state.finished);
     REQUIRE(part.state.engine.events == at);
+    REQUIRE(part.state.crossings.planes == 10);
     kmc::write_checkpoint(path, sim.checkpoint_of({part.state}, "test", true));
     const auto loaded = kmc::read_checkpoint(path);
     CHECK(loaded.interrupted);
@@ -308,6 +319,33 @@ TEST_CASE("a supercell that cannot fit in memory is refused up front with the nu
   spec.lattice.supercell = {100000, 100000, 100000};
   CHECK_THROWS_WITH_AS(kmc::Simulation{spec}, Contains("[lattice] supercell = [100000, 100000, 100000]: 3e+15 mobile sites"),
                        InputError);
+}
+
+TEST_CASE("damaged crossing counts are refused; a checkpoint without them does not restart a run that counts them") {
+  const auto spec = busy_spec();
+  kmc::Simulation sim(spec);
+  kmc::ReplicaHooks hooks;
+  hooks.pause_at_events = 500;
+  kmc::ReplicaState start;
+  const auto part = kmc::advance_replica(sim.model(), sim.initial_configuration(0), sim.control(), spec.kmc.seed,
+                                         start, hooks);
+  REQUIRE(part.state.crossings.planes == 10);
+  const auto blob = kmc::encode_crossing_states({part.state});
+  for (std::size_t n = 0; n < blob.size(); n += 1 + blob.size() / 50) {
+    std::vector<kmc::ReplicaState> replicas{part.state};
+    CHECK_THROWS_AS(kmc::decode_crossing_states({blob.data(), n}, replicas), InputError);
+  }
+  // Counts of another plane count are refused by the counter, naming both.
+  auto broken = part.state;
+  broken.crossings.planes = 12;
+  CHECK_THROWS_WITH_AS(kmc::advance_replica(sim.model(), sim.initial_configuration(0), sim.control(), spec.kmc.seed,
+                                            broken),
+                       Contains("crossing counts do not fit the run: 12 planes"), Error);
+  // The input without crossings has another fingerprint: its checkpoints are refused.
+  auto without = spec;
+  without.output.crossings = false;
+  const auto difference = kmc::fingerprint_difference(kmc::run_fingerprint(without), kmc::run_fingerprint(spec));
+  CHECK(difference.find("output.crossing_axis") != std::string::npos);
 }
 
 TEST_CASE("segregation samples (alpha, S(k), L, domains) survive a restart bitwise; old checkpoints without them still load") {
