@@ -3,11 +3,14 @@
 // with profiles; and clear refusals of files that are not run outputs.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "../CliTestSupport.hpp"
 
@@ -74,6 +77,20 @@ TEST_CASE("analyze: the shipped segregation example orders below Tc, and its tab
   // I and Br see the same S(k) when vacancies are few: equal L within 2 %.
   CHECK(last[2] == doctest::Approx(last[1]).epsilon(0.02));
 
+  // The JSON summary holds the same end values (α per shell, L, domains) as the table's last row.
+  const auto j = nlohmann::json::parse(std::ifstream(s.path("seg.json")));
+  REQUIRE(j.contains("segregation"));
+  const auto& seg = j["segregation"];
+  REQUIRE(seg["sro"].size() == 3);
+  CHECK(seg["sro"][0]["shell"] == 1);
+  CHECK(seg["sro"][0]["distance_A"].get<double>() == doctest::Approx(6.08 / std::sqrt(2.0)));
+  const auto& alpha1 = seg["sro"][0]["alpha"].contains("I-Br") ? seg["sro"][0]["alpha"]["I-Br"] : seg["sro"][0]["alpha"]["Br-I"];
+  CHECK(alpha1["value"].get<double>() == doctest::Approx(last[5]).epsilon(0.01));
+  CHECK(alpha1["err"].get<double>() > 0);
+  CHECK(seg["length_A"]["Br"]["value"].get<double>() == doctest::Approx(last[2]).epsilon(0.01));
+  CHECK(seg["domains"]["Br"]["value"].get<double>() == doctest::Approx(last[4]));
+  CHECK(seg["time_s"].get<double>() > 0);
+
   // Fewer rows: log-spaced, always the first and last sample.
   const auto few = run_command("analyze " + s.path("seg.h5") + " --rows 5");
   REQUIRE(few.code == 0);
@@ -108,6 +125,7 @@ field = [0.0, 0.0, 0.01]
 samples = 10
 profile = true
 profile_axis = "z"
+crossings = true
 )");
   REQUIRE(run_command("run " + input + " --quiet --set output.file=" + s.path("f.h5") + " --set output.summary=" +
                       s.path("f.json")).code == 0);
@@ -120,6 +138,17 @@ profile_axis = "z"
   // The bilayer starts with pure layers: fractions 0 to 1 for both species.
   CHECK(has(a.output, "0.000 – 1.000"));
   CHECK_FALSE(has(a.output, "Segregation"));
+  // Crossings: the two interfaces of the bilayer and each layer's bulk plane, in the table and the JSON.
+  CHECK(has(a.output, "Plane crossings along z (16 planes of 576 Å²"));
+  CHECK(has(a.output, "0|1 z = 22.5"));
+  CHECK(has(a.output, "1|0 z = 46.5"));
+  CHECK(has(a.output, "layer 1   z = 34.5"));
+  const auto j = nlohmann::json::parse(std::ifstream(s.path("f.json")));
+  REQUIRE(j["crossings"]["interfaces"].size() == 2);
+  const auto& vacancy = j["crossings"]["interfaces"][0]["rates"]["vacancy"];
+  CHECK(vacancy["total_per_cm2_s"].get<double>() > 0);
+  CHECK(vacancy["permeability_vs_lower"].get<double>() > 0);
+  CHECK(j["crossings"]["layers"][1]["bulk_plane"] == 11);  // site planes 8..15, middle gap 11
 }
 
 TEST_CASE("analyze: missing, unreadable and foreign files are refused with the file name and the reason (exit 2)") {
