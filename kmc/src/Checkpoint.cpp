@@ -125,6 +125,27 @@ constexpr std::uint32_t kStateMagic = 0x53524b48;        // "HKRS"
 constexpr std::uint32_t kSegregationMagic = 0x47534b48;  // "HKSG"
 constexpr std::uint32_t kCrossingMagic = 0x58434b48;     // "HKCX"
 
+// The optional per-replica datasets (/segregation, /crossings): a marker, the
+// replica count, then each replica's part; `what` names them in messages.
+template <class Part>
+std::vector<std::uint8_t> encode_section(std::uint32_t magic, const std::vector<ReplicaState>& replicas, Part part) {
+  Writer w;
+  w.put(magic);
+  w.put<std::uint64_t>(replicas.size());
+  for (const auto& r : replicas) part(w, r);
+  return std::move(w.bytes());
+}
+
+template <class Part>
+void decode_section(std::span<const std::uint8_t> bytes, std::uint32_t magic, const std::string& what,
+                    std::vector<ReplicaState>& replicas, Part part) {
+  Reader r(bytes);
+  if (r.get<std::uint32_t>() != magic) Reader::fail(what + " do not start with their marker");
+  if (r.get<std::uint64_t>() != replicas.size()) Reader::fail(what + " are for another replica count");
+  for (auto& replica : replicas) part(r, replica);
+  if (!r.done()) Reader::fail(what + " have trailing bytes");
+}
+
 // ---- small file helpers
 
 std::string utc_now() {
@@ -403,10 +424,7 @@ std::vector<ReplicaState> decode_replica_states(std::span<const std::uint8_t> by
 }
 
 std::vector<std::uint8_t> encode_segregation_states(const std::vector<ReplicaState>& replicas) {
-  Writer w;
-  w.put(kSegregationMagic);
-  w.put<std::uint64_t>(replicas.size());
-  for (const auto& r : replicas) {
+  return encode_section(kSegregationMagic, replicas, [](Writer& w, const ReplicaState& r) {
     w.put<std::uint64_t>(r.segregation.size());
     for (const auto& s : r.segregation) {
       w.put_vector(s.alpha);
@@ -414,15 +432,11 @@ std::vector<std::uint8_t> encode_segregation_states(const std::vector<ReplicaSta
       w.put_vector(s.length_A);
       w.put_vector(s.domains);
     }
-  }
-  return std::move(w.bytes());
+  });
 }
 
 void decode_segregation_states(std::span<const std::uint8_t> bytes, std::vector<ReplicaState>& replicas) {
-  Reader r(bytes);
-  if (r.get<std::uint32_t>() != kSegregationMagic) Reader::fail("segregation samples do not start with their marker");
-  if (r.get<std::uint64_t>() != replicas.size()) Reader::fail("segregation samples are for another replica count");
-  for (auto& replica : replicas) {
+  decode_section(bytes, kSegregationMagic, "segregation samples", replicas, [](Reader& r, ReplicaState& replica) {
     // The smallest sample is four empty vectors, 32 bytes.
     replica.segregation.resize(r.count(32));
     for (auto& s : replica.segregation) {
@@ -431,28 +445,20 @@ void decode_segregation_states(std::span<const std::uint8_t> bytes, std::vector<
       s.length_A = r.get_vector<double>();
       s.domains = r.get_vector<std::int32_t>();
     }
-  }
-  if (!r.done()) Reader::fail("segregation samples have trailing bytes");
+  });
 }
 
 std::vector<std::uint8_t> encode_crossing_states(const std::vector<ReplicaState>& replicas) {
-  Writer w;
-  w.put(kCrossingMagic);
-  w.put<std::uint64_t>(replicas.size());
-  for (const auto& r : replicas) {
+  return encode_section(kCrossingMagic, replicas, [](Writer& w, const ReplicaState& r) {
     w.put<std::int32_t>(r.crossings.planes);
     w.put<std::int32_t>(r.crossings.entities);
     w.put_vector(r.crossings.up);
     w.put_vector(r.crossings.down);
-  }
-  return std::move(w.bytes());
+  });
 }
 
 void decode_crossing_states(std::span<const std::uint8_t> bytes, std::vector<ReplicaState>& replicas) {
-  Reader r(bytes);
-  if (r.get<std::uint32_t>() != kCrossingMagic) Reader::fail("crossing counts do not start with their marker");
-  if (r.get<std::uint64_t>() != replicas.size()) Reader::fail("crossing counts are for another replica count");
-  for (auto& replica : replicas) {
+  decode_section(bytes, kCrossingMagic, "crossing counts", replicas, [](Reader& r, ReplicaState& replica) {
     auto& c = replica.crossings;
     c.planes = r.get<std::int32_t>();
     c.entities = r.get<std::int32_t>();
@@ -463,8 +469,7 @@ void decode_crossing_states(std::span<const std::uint8_t> bytes, std::vector<Rep
         c.up.size() != static_cast<std::uint64_t>(c.planes) * static_cast<std::uint64_t>(c.entities) ||
         c.down.size() != c.up.size())
       Reader::fail("crossing counts have inconsistent sizes");
-  }
-  if (!r.done()) Reader::fail("crossing counts have trailing bytes");
+  });
 }
 
 std::string run_fingerprint(const RunSpec& s) {
