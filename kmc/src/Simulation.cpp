@@ -1,6 +1,7 @@
 #include "hkmc/kmc/Simulation.hpp"
 
 #include "hkmc/kmc/SegregationObserver.hpp"
+#include "hkmc/kmc/SectorRunner.hpp"
 
 #include <tbb/parallel_for.h>
 
@@ -205,6 +206,14 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
     // Messages from the lattice and providers do not know the input file: add it.
     throw InputError(std::string(e.what()) + " (" + s.source_path + ")");
   }
+  if (s.kmc.parallel == "sectors") {
+    try {
+      SectorKmcEngine::layout(*m_model, sector_settings());
+    } catch (const InputError& e) {
+      throw InputError(std::string(e.what()) + " (" + s.where(s.kmc.sectors == std::array<int, 3>{0, 0, 0}
+                                                                 ? "kmc.parallel" : "kmc.sectors") + ")");
+    }
+  }
   // The segregation observables need neighbour shells that fit the box: refuse
   // here, pointing at the key, rather than inside a replica.
   const SegregationSettings seg = control().segregation;
@@ -216,6 +225,14 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
       throw InputError("[output] " + std::string(e.what()) + " (" + s.where(key) + ")");
     }
   }
+}
+
+SectorSettings Simulation::sector_settings() const {
+  SectorSettings ss;
+  ss.sectors = m_spec.kmc.sectors;
+  ss.window = m_spec.kmc.sector_window;
+  ss.random_order = m_spec.kmc.sector_order != "fixed";
+  return ss;
 }
 
 RunControl Simulation::control() const {
@@ -395,7 +412,10 @@ RunOutcome Simulation::run(const std::function<void(double)>& progress, const Ru
         }
         ReplicaOutcome out;
         try {
-          out = advance_replica(*m_model, initial_configuration(r), c, m_spec.kmc.seed, from, h);
+          out = m_spec.kmc.parallel == "sectors"
+                    ? advance_sector_replica(*m_model, initial_configuration(r), c, sector_settings(),
+                                             m_spec.kmc.seed, from, h)
+                    : advance_replica(*m_model, initial_configuration(r), c, m_spec.kmc.seed, from, h);
         } catch (...) {
           // Nobody may wait for an answer from this replica; the others pause.
           std::lock_guard lock(mutex);

@@ -161,7 +161,7 @@ kmc::RunSpec read_input_string(std::string_view toml_text, const std::string& so
   detail::read_energy(ctx, section(root, diag, "energy", {"hamiltonian"}));
   detail::read_kmc(ctx, section(root, diag, "kmc",
                                 {"temperature", "steps", "time", "seed", "replicas", "blocks",
-                                 "field", "charges"}));
+                                 "field", "charges", "parallel", "sectors", "sector_window", "sector_order"}));
   detail::read_mc(ctx, section(root, diag, "mc", {"equilibration", "sweeps", "sample_every", "shells"}));
   detail::read_output(ctx, section(root, diag, "output",
                                    {"file", "summary", "every", "every_s", "samples", "profile",

@@ -60,6 +60,16 @@ void read_kmc(SectionContext& ctx, const std::optional<TableReader>& table) {
   if (auto field = t.field("field").number3("must be an array of 3 numbers [Fx, Fy, Fz] in V/Å")) {
     kmc.field_v_per_angstrom = *field;
   }
+  // Sector-parallel KMC (docs/sector_kmc.md): its keys only mean something with it.
+  if (auto p = t.field("parallel").choice({"replicas", "sectors"})) kmc.parallel = *p;
+  for (const char* key : {"sectors", "sector_window", "sector_order"})
+    if (t.has(key) && kmc.parallel != "sectors") t.field(key).fail("needs [kmc] parallel = \"sectors\"");
+  if (auto n = t.field("sectors").integer3(1, 4096, "must be an array of 3 integers from 1 to 4096 (sectors along x, y, z)"))
+    for (int a = 0; a < 3; ++a) kmc.sectors[a] = static_cast<int>((*n)[a]);
+  if (auto w = t.field("sector_window").number([](double x) { return x > 0 && x <= 100; },
+                                               "must be > 0 and <= 100 (the window in units of 1/Γ_max)"))
+    kmc.sector_window = *w;
+  if (auto o = t.field("sector_order").choice({"random", "fixed"})) kmc.sector_order = *o;
   if (const Field f = t.field("charges")) {
     if (auto charges = f.table({})) {
       for (const auto& species : charges->keys()) {
@@ -156,6 +166,9 @@ void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
     t.field("crossing_axis").fail("needs [output] crossings = true (it sets the planes whose crossings are counted)");
   if (t.has("domain_min_sites") && !out.domains)
     t.field("domain_min_sites").fail("needs [output] domains = true (it sets which clusters count as domains)");
+  if (t.has("checkpoint") && ctx.spec.kmc.parallel == "sectors")
+    t.field("checkpoint").fail("cannot be used with [kmc] parallel = \"sectors\" (sector runs do not resume); "
+                               "leave it out or use parallel = \"replicas\"");
   for (const char* key : {"checkpoint_every", "checkpoint_every_s"}) {
     if (t.has(key) && !t.has("checkpoint"))
       t.field(key).fail("needs [output] checkpoint = \"<path>\" (where to write the checkpoints)");

@@ -15,6 +15,7 @@ enum class RandomStream : std::uint32_t {
   kInitialConfiguration = 1,  // placing species and defects
   kKmcEvents = 2,             // event selection and waiting times
   kMetropolis = 3,            // equilibrium Monte Carlo
+  kSectorKmcEvents = 4,       // sector-parallel KMC: events of one sector in one sub-cycle, and the sub-sector order
 };
 
 class RandomGenerator {

@@ -103,6 +103,8 @@ class KmcEngine {
   const std::vector<double>& hop_length_sq_by_species() const { return m_hop_length_sq; }
 
  private:
+  // Advances this state sector by sector (its own rates and trees), then rebuilds ours.
+  friend class SectorKmcEngine;
   std::size_t index(int defect, int slot) const {
     return static_cast<std::size_t>(defect) * m_stride + slot;
   }

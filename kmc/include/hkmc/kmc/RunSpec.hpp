@@ -118,6 +118,12 @@ struct KmcSpec {
   int blocks = 10;                       // block-averaging blocks inside a replica
   std::array<double, 3> field_v_per_angstrom{0, 0, 0};
   std::map<std::string, double> charges_e;  // species -> charge (e); default halides -1
+  // How one replica uses the cores: "replicas" (exact; replicas run side by
+  // side) or "sectors" (approximate sector-parallel KMC of each replica, docs/sector_kmc.md).
+  std::string parallel = "replicas";
+  std::array<int, 3> sectors{0, 0, 0};   // sectors per axis; 0 0 0: automatic
+  double sector_window = 0.5;            // τ·Γ_max: the window in units of the fastest hop's mean time
+  std::string sector_order = "random";   // random | fixed: order of the sub-sector types in a cycle
 };
 
 struct OutputSpec {

@@ -16,6 +16,7 @@
 #include "hkmc/lattice/InitialConfiguration.hpp"
 #include "hkmc/kmc/ReplicaRunner.hpp"
 #include "hkmc/kmc/RunSpec.hpp"
+#include "hkmc/kmc/SectorKmcEngine.hpp"
 #include "hkmc/kmc/Statistics.hpp"
 
 namespace hkmc::kmc {
@@ -55,6 +56,8 @@ class Simulation {
   const RunSpec& spec() const { return m_spec; }
   const KmcModel& model() const { return *m_model; }
   RunControl control() const;
+  // [kmc] parallel = "sectors": the sector-parallel engine's settings.
+  SectorSettings sector_settings() const;
   std::int64_t vacancies() const { return m_defects.vacancies; }
   std::vector<lattice::Occupant> initial_configuration(int replica) const;
   const MemoryEstimate& memory() const { return m_memory; }

@@ -1,0 +1,116 @@
+#pragma once
+// Synchronous-sublattice (sector) parallel KMC (Shim & Amar, Phys. Rev. B 71,
+// 125432 (2005)), in its fractional-step form (Arampatzis et al., J. Comput.
+// Phys. 231, 3500 (2012)). The periodic box is cut into sectors, each sector
+// into 2×2×2 sub-sectors (halves along each axis). A cycle visits the eight
+// sub-sector types in turn; for each, every sector runs rejection-free KMC on
+// the defects inside its sub-sector of that type for the window τ, all
+// sectors at once (oneTBB tasks), the first event past τ being discarded. The
+// clock then advances by τ per cycle: e^{τL} ≈ Π_s e^{τL_s}, an approximation
+// whose error vanishes as τ → 0 (docs/sector_kmc.md). Active sub-sectors of
+// different sectors are at least 2·reach cells apart, so their events never
+// read or write the same sites: the order in which tasks run changes nothing.
+//
+// Random numbers of sector k in sub-cycle g come from their own stream
+// (seed, replica, sector, g): a seed gives the same trajectory bit for bit
+// whatever the number of threads.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "hkmc/common/Random.hpp"
+#include "hkmc/kmc/KmcEngine.hpp"
+#include "hkmc/kmc/SumTree.hpp"
+
+namespace hkmc::kmc {
+
+struct SectorSettings {
+  std::array<int, 3> sectors{0, 0, 0};  // per axis; 0: automatic (sector_count_for)
+  double window = 0.5;                  // τ in units of 1/Γ_max (dimensionless)
+  bool random_order = true;             // sub-sector types in a fresh random order each cycle
+};
+
+class SectorKmcEngine {
+ public:
+  // Advances the state of `engine` (which must outlive this object). The
+  // engine's own rates, sum tree and random stream are not used; finish()
+  // rebuilds its derived data so that it can be read or stepped serially.
+  // Throws InputError when the sectors are too thin for the model's reach or
+  // the provider computes barriers on demand.
+  SectorKmcEngine(KmcEngine& engine, const SectorSettings& settings, std::uint64_t seed,
+                  std::uint32_t replica);
+
+  // One cycle of `duration_s` (≤ window_s(); the last one of a timed run may
+  // be shorter): every sub-sector type once; the clock advances by it.
+  void run_cycle(double duration_s);
+  void run_cycle() { run_cycle(m_window_s); }
+  // Rebuilds the engine's derived data (defect index, rates, sum tree) from its state.
+  void finish();
+
+  double window_s() const { return m_window_s; }            // τ, s
+  double max_single_rate_hz() const { return m_max_rate_hz; }  // Γ_max at the start, Hz
+  const std::array<int, 3>& sectors() const { return m_counts; }
+  std::int64_t cycles() const { return m_cycles; }
+  // Whether the last cycle's sub-sectors had no event with a nonzero rate.
+  bool stalled() const { return m_stalled; }
+  const KmcEngine& engine() const { return m_engine; }
+
+  // Sectors per axis for a box of `cells` cells and a model of reach `reach`
+  // (cells): as many as keep each sector at least max(4·reach, 16) cells wide.
+  static std::array<int, 3> sector_count_for(const lattice::CellIndex& cells, int reach);
+  // The sectors per axis these settings give for this model; throws
+  // InputError (naming the key and what is allowed, without the file) when
+  // they do not fit: sectors too thin for the model's reach, a window <= 0,
+  // or barriers computed on demand.
+  static std::array<int, 3> layout(const KmcModel& model, const SectorSettings& settings);
+
+ private:
+  static constexpr int kTypes = 8;  // sub-sector types: one bit per axis
+  struct Sector {
+    std::array<std::vector<int>, kTypes> defects;  // defect ids, by sub-sector type
+    std::vector<int> leaving;      // moved into another sector in the last sub-cycle
+    std::vector<int> active;       // this sub-cycle's defects (tree leaves)
+    SumTree tree;
+    KmcModel::RateScratch scratch;
+    std::vector<int> impacted;                 // scratch of execute(): defects to refresh
+    std::vector<std::int64_t> hops;            // by species code, since the last merge
+    std::vector<double> hop_length_sq;         // Å², by species code
+    std::int64_t events = 0;
+    std::int64_t clamped = 0;
+    bool had_rate = false;
+  };
+  // Region of a cell: sector id * kTypes + sub-sector type.
+  int region_of(const lattice::CellIndex& c) const {
+    return ((m_sector_of[0][c[0]] * m_counts[1] + m_sector_of[1][c[1]]) * m_counts[2] + m_sector_of[2][c[2]]) *
+               kTypes +
+           (m_half_of[0][c[0]] | m_half_of[1][c[1]] << 1 | m_half_of[2][c[2]] << 2);
+  }
+  // Rates of a defect's slots into m_rates; returns their sum (Hz).
+  double refresh(int defect, KmcModel::RateScratch& scratch);
+  void run_sector(int sector, int type, double duration_s, std::uint64_t subcycle);
+  void execute(Sector& s, int region, int leaf, int defect, int slot);
+  // After a sub-cycle: defects that left the active sub-sector move to their new list.
+  void sort_out(int sector, int type);
+
+  KmcEngine& m_engine;
+  const KmcModel& m_model;
+  const lattice::Supercell& m_supercell;
+  SectorSettings m_settings;
+  std::uint64_t m_seed;
+  std::uint32_t m_replica;
+  std::array<int, 3> m_counts{1, 1, 1};
+  std::array<std::vector<int>, 3> m_sector_of;        // by axis and cell coordinate
+  std::array<std::vector<std::uint8_t>, 3> m_half_of;  // 0: lower half of its sector, 1: upper
+  std::vector<Sector> m_sectors;
+  std::vector<int> m_defect_at_site;  // -1: none (a plain array: sectors write it at once)
+  int m_stride;
+  std::vector<double> m_rates;        // defect * stride + slot, Hz (valid for active defects)
+  std::vector<std::uint8_t> m_clamped;
+  std::vector<int> m_leaf;            // defect -> leaf in its sector's tree; -1: not active
+  double m_max_rate_hz = 0.0;
+  double m_window_s = 0.0;
+  std::int64_t m_cycles = 0;
+  bool m_stalled = false;
+};
+
+}  // namespace hkmc::kmc

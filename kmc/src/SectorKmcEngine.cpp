@@ -1,0 +1,307 @@
+#include "hkmc/kmc/SectorKmcEngine.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "hkmc/common/Error.hpp"
+
+namespace hkmc::kmc {
+
+using lattice::kEmpty;
+using lattice::MechanismKind;
+using lattice::Occupant;
+
+namespace {
+// Sector ids share the 32-bit replica word of the random stream with the replica.
+constexpr int kSectorBits = 20;
+constexpr std::uint32_t kOrderStream = (1u << kSectorBits) - 1;  // the sub-sector order's stream
+constexpr int kMinAutoSectorCells = 16;
+}  // namespace
+
+std::array<int, 3> SectorKmcEngine::sector_count_for(const lattice::CellIndex& cells, int reach) {
+  const int width = std::max(4 * reach, kMinAutoSectorCells);
+  std::array<int, 3> counts{};
+  for (int a = 0; a < 3; ++a) counts[a] = std::max(1, cells[a] / width);
+  return counts;
+}
+
+std::array<int, 3> SectorKmcEngine::layout(const KmcModel& model, const SectorSettings& settings) {
+  if (model.on_demand())
+    throw InputError("[kmc] parallel = \"sectors\": not available with barriers computed on demand (provider \"" +
+                     model.provider().name() + "\"); allowed: parallel = \"replicas\"");
+  if (!(settings.window > 0) || !std::isfinite(settings.window))
+    throw InputError("[kmc] sector_window = " + std::to_string(settings.window) + ": must be > 0");
+  const auto& dims = model.supercell().dims();
+  const int reach = std::max(1, model.reach());
+  const bool automatic = settings.sectors == std::array<int, 3>{0, 0, 0};
+  const std::array<int, 3> counts = automatic ? sector_count_for(dims, reach) : settings.sectors;
+  const char axis_name[3] = {'x', 'y', 'z'};
+  for (int a = 0; a < 3; ++a) {
+    const int n = dims[a], k = counts[a];
+    // Two sectors side by side are kept apart by an idle half at least
+    // 2·reach cells wide: what one sector writes (≤ reach from its active
+    // half) is never what another reads (≤ reach from its own).
+    const int min_half = k > 1 ? 2 * reach : 1;
+    if (k < 1 || n / k / 2 < min_half)
+      throw InputError("[kmc] sectors = [" + std::to_string(counts[0]) + ", " + std::to_string(counts[1]) + ", " +
+                       std::to_string(counts[2]) + "]: along " + axis_name[a] + " the box has " + std::to_string(n) +
+                       " cells and each half of a sector must be at least " + std::to_string(min_half) +
+                       " cells wide (2 x the model's reach of " + std::to_string(reach) +
+                       " cells when there are several sectors): allowed 1 to " +
+                       std::to_string(std::max(1, n / (4 * reach))) + " sectors along " + axis_name[a]);
+  }
+  if (static_cast<long>(counts[0]) * counts[1] * counts[2] >= kOrderStream)
+    throw InputError("[kmc] sectors: at most " + std::to_string(kOrderStream - 1) + " sectors in all");
+  return counts;
+}
+
+SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settings, std::uint64_t seed,
+                                 std::uint32_t replica)
+    : m_engine(engine),
+      m_model(engine.model()),
+      m_supercell(engine.model().supercell()),
+      m_settings(settings),
+      m_seed(seed),
+      m_replica(replica),
+      m_stride(engine.m_stride) {
+  m_counts = layout(m_model, settings);
+  if (replica >= (1u << (32 - kSectorBits)))
+    throw InputError("[kmc] parallel = \"sectors\": at most " + std::to_string(1u << (32 - kSectorBits)) +
+                     " replicas");
+  const auto& dims = m_supercell.dims();
+  for (int a = 0; a < 3; ++a) {
+    const int n = dims[a], k = m_counts[a];
+    m_sector_of[a].resize(n);
+    m_half_of[a].resize(n);
+    for (int s = 0; s < k; ++s) {
+      const int begin = static_cast<int>(static_cast<long>(s) * n / k);
+      const int end = static_cast<int>(static_cast<long>(s + 1) * n / k);
+      for (int c = begin; c < end; ++c) {
+        m_sector_of[a][c] = s;
+        m_half_of[a][c] = c >= begin + (end - begin) / 2;
+      }
+    }
+  }
+  m_sectors.resize(static_cast<std::size_t>(m_counts[0]) * m_counts[1] * m_counts[2]);
+  const int codes = m_model.codes();
+  for (auto& s : m_sectors) {
+    s.hops.assign(codes, 0);
+    s.hop_length_sq.assign(codes, 0.0);
+  }
+
+  const auto& defects = engine.m_defects;
+  const int n_defects = static_cast<int>(defects.size());
+  m_defect_at_site.assign(m_supercell.num_sites(), -1);
+  for (int d = 0; d < n_defects; ++d) m_defect_at_site[defects[d].site] = d;
+  m_rates.assign(static_cast<std::size_t>(n_defects) * m_stride, 0.0);
+  m_clamped.assign(m_rates.size(), 0);
+  m_leaf.assign(n_defects, -1);
+  for (int d = 0; d < n_defects; ++d) {
+    const int region = region_of(engine.m_defect_cell[d]);
+    m_sectors[region / kTypes].defects[region % kTypes].push_back(d);
+  }
+  // Γ_max: the fastest single hop of the starting configuration (a maximum,
+  // so the same whatever the split of the work).
+  std::vector<double> sector_max(m_sectors.size(), 0.0);
+  tbb::parallel_for(0, static_cast<int>(m_sectors.size()), [&](int k) {
+    for (const auto& list : m_sectors[k].defects)
+      for (int d : list) {
+        refresh(d, m_sectors[k].scratch);
+        for (int j = 0; j < m_stride; ++j)
+          sector_max[k] = std::max(sector_max[k], m_rates[static_cast<std::size_t>(d) * m_stride + j]);
+      }
+  });
+  m_max_rate_hz = *std::max_element(sector_max.begin(), sector_max.end());
+  m_window_s = m_max_rate_hz > 0 ? settings.window / m_max_rate_hz : std::numeric_limits<double>::infinity();
+}
+
+double SectorKmcEngine::refresh(int d, KmcModel::RateScratch& scratch) {
+  const int site = m_engine.m_defects[d].site;
+  const auto& cell = m_engine.m_defect_cell[d];
+  const int n_slots = static_cast<int>(m_model.catalog().slots(m_supercell.mobile_of(site)).size());
+  const std::size_t base = static_cast<std::size_t>(d) * m_stride;
+  const std::span<const Occupant> occupancy(m_engine.m_occupancy);
+  double total = 0.0;
+  for (int k = 0; k < n_slots; ++k) {
+    const auto r = m_model.hop_rate(site, cell, k, occupancy, scratch);
+    m_rates[base + k] = r.rate_hz;
+    m_clamped[base + k] = r.clamped;
+    total += r.rate_hz;
+  }
+  for (int k = n_slots; k < m_stride; ++k) m_rates[base + k] = 0.0;
+  return total;
+}
+
+void SectorKmcEngine::run_cycle(double duration_s) {
+  std::array<int, kTypes> order;
+  for (int i = 0; i < kTypes; ++i) order[i] = i;
+  if (m_settings.random_order) {
+    RandomGenerator rng(m_seed, RandomStream::kSectorKmcEvents, m_replica << kSectorBits | kOrderStream);
+    rng.restore(static_cast<std::uint64_t>(m_cycles), 0);
+    for (int i = kTypes - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+  }
+  const int n = static_cast<int>(m_sectors.size());
+  bool had_rate = false;
+  for (int i = 0; i < kTypes; ++i) {
+    const std::uint64_t subcycle = static_cast<std::uint64_t>(m_cycles) * kTypes + i;
+    tbb::parallel_for(0, n, [&](int k) { run_sector(k, order[i], duration_s, subcycle); });
+    // Synchronisation: defects that crossed into another sector join its lists,
+    // in sector order (the same order whatever ran first).
+    for (int k = 0; k < n; ++k) {
+      for (int d : m_sectors[k].leaving) {
+        const int region = region_of(m_engine.m_defect_cell[d]);
+        m_sectors[region / kTypes].defects[region % kTypes].push_back(d);
+      }
+      m_sectors[k].leaving.clear();
+      had_rate = had_rate || m_sectors[k].had_rate;
+    }
+  }
+  for (auto& s : m_sectors) {
+    for (std::size_t c = 0; c < s.hops.size(); ++c) {
+      m_engine.m_hops[c] += s.hops[c];
+      m_engine.m_hop_length_sq[c] += s.hop_length_sq[c];
+      s.hops[c] = 0;
+      s.hop_length_sq[c] = 0.0;
+    }
+    m_engine.m_events += s.events;
+    m_engine.m_clamped_events += s.clamped;
+    s.events = s.clamped = 0;
+  }
+  m_engine.m_time_s += duration_s;
+  ++m_cycles;
+  m_stalled = !had_rate;
+}
+
+void SectorKmcEngine::run_sector(int k, int type, double duration_s, std::uint64_t subcycle) {
+  Sector& s = m_sectors[k];
+  const auto& list = s.defects[type];
+  const int n = static_cast<int>(list.size());
+  s.tree.resize(n);
+  for (int i = 0; i < n; ++i) {
+    s.tree.set_leaf_only(i, refresh(list[i], s.scratch));
+    m_leaf[list[i]] = i;
+  }
+  s.tree.rebuild();
+  s.had_rate = s.tree.total() > 0.0;
+  RandomGenerator rng(m_seed, RandomStream::kSectorKmcEvents, m_replica << kSectorBits | static_cast<std::uint32_t>(k));
+  rng.restore(subcycle << 32, 0);
+  const int region = k * kTypes + type;
+  double t = 0.0;
+  while (true) {
+    const double total = s.tree.total();
+    if (!(total > 0.0)) break;
+    const double u_select = rng.uniform_open();
+    const double u_time = rng.uniform_open();
+    t += -std::log(u_time) / total;
+    if (t > duration_s) break;  // the event past the window is discarded (Shim & Amar)
+    double local = 0.0;
+    const int leaf = static_cast<int>(s.tree.find(u_select * total, &local));
+    const int d = list[leaf];
+    const std::size_t base = static_cast<std::size_t>(d) * m_stride;
+    int chosen = -1;
+    for (int j = 0; j < m_stride; ++j) {
+      const double r = m_rates[base + j];
+      if (r <= 0.0) continue;
+      chosen = j;
+      if (local < r) break;
+      local -= r;
+    }
+    execute(s, region, leaf, d, chosen);
+  }
+  for (int d : list) m_leaf[d] = -1;
+  sort_out(k, type);
+}
+
+void SectorKmcEngine::execute(Sector& s, int region, int leaf, int d, int slot_index) {
+  auto& e = m_engine;
+  Defect& defect = e.m_defects[d];
+  const int origin = defect.site;
+  const lattice::CellIndex origin_cell = e.m_defect_cell[d];
+  const auto& slot = m_model.catalog().slots(m_supercell.mobile_of(origin))[slot_index];
+  const lattice::CellIndex target_cell = m_supercell.shift_cell(origin_cell, slot.target);
+  const int target = m_supercell.site(target_cell, slot.target.mobile);
+  int changed[3] = {origin, target, -1};
+  lattice::CellIndex changed_cell[3] = {origin_cell, target_cell, origin_cell};
+  auto move_ion = [&](int from, int to, const Eigen::Vector3d& displacement) {
+    const int ion = e.m_ion_at_site[from];
+    const Occupant species = e.m_occupancy[from];
+    e.m_occupancy[to] = species;
+    e.m_occupancy[from] = kEmpty;
+    e.m_ion_at_site[to] = ion;
+    e.m_ion_at_site[from] = -1;
+    for (int c = 0; c < 3; ++c) e.m_ion_displacement[ion][c] += displacement[c];
+    s.hops[species] += 1;
+    s.hop_length_sq[species] += displacement.squaredNorm();
+  };
+  switch (m_model.catalog().mechanisms()[slot.mechanism].kind) {
+    case MechanismKind::kVacancy:
+      move_ion(target, origin, -slot.defect_displacement);
+      break;
+    case MechanismKind::kInterstitial:
+      move_ion(origin, target, slot.defect_displacement);
+      break;
+    case MechanismKind::kInterstitialcy: {
+      changed_cell[2] = m_supercell.shift_cell(origin_cell, slot.via);
+      const int via = m_supercell.site(changed_cell[2], slot.via.mobile);
+      move_ion(via, target, slot.defect_displacement - slot.via_displacement);
+      move_ion(origin, via, slot.via_displacement);
+      changed[2] = via;
+      break;
+    }
+  }
+  if (m_clamped[static_cast<std::size_t>(d) * m_stride + slot_index]) ++s.clamped;
+  ++s.events;
+  m_defect_at_site[origin] = -1;
+  m_defect_at_site[target] = d;
+  defect.site = target;
+  e.m_defect_cell[d] = target_cell;
+  for (int c = 0; c < 3; ++c) defect.displacement[c] += slot.defect_displacement[c];
+
+  // A defect that left the active sub-sector waits for its own sub-sector's turn.
+  if (region_of(target_cell) == region) {
+    s.tree.set(leaf, refresh(d, s.scratch));
+  } else {
+    s.tree.set(leaf, 0.0);
+    m_leaf[d] = -1;
+  }
+  // Other active defects whose rates read a changed site. Only sites inside
+  // the active sub-sector are looked at: beyond it another sector may be writing.
+  s.impacted.clear();
+  for (int i = 0; i < 3; ++i) {
+    if (changed[i] < 0) continue;
+    for (const auto& offset : m_model.dependents(m_supercell.mobile_of(changed[i]))) {
+      const lattice::CellIndex cell = m_supercell.shift_cell(changed_cell[i], offset);
+      if (region_of(cell) != region) continue;
+      const int w = m_defect_at_site[m_supercell.site(cell, offset.mobile)];
+      if (w < 0 || w == d || m_leaf[w] < 0) continue;
+      if (std::find(s.impacted.begin(), s.impacted.end(), w) == s.impacted.end()) s.impacted.push_back(w);
+    }
+  }
+  for (int w : s.impacted) s.tree.set(m_leaf[w], refresh(w, s.scratch));
+}
+
+void SectorKmcEngine::sort_out(int k, int type) {
+  Sector& s = m_sectors[k];
+  auto& list = s.defects[type];
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const int d = list[i];
+    const int region = region_of(m_engine.m_defect_cell[d]);
+    if (region == k * kTypes + type) {
+      list[kept++] = d;
+    } else if (region / kTypes == k) {
+      s.defects[region % kTypes].push_back(d);
+    } else {
+      s.leaving.push_back(d);
+    }
+  }
+  list.resize(kept);
+}
+
+void SectorKmcEngine::finish() { m_engine.restore(m_engine.state()); }
+
+}  // namespace hkmc::kmc
