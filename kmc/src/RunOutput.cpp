@@ -344,8 +344,8 @@ void write_hdf5(const std::string& path, const Simulation& simulation,
         attribute(g.id(), "structure_factor_cutoff_inv_A", sk.cutoff());
       }
     }
-    // What the crossings are counted on (docs/output.md).
-    if (const CrossingSettings cs = simulation.control().crossings; cs.any()) {
+    // What the crossings are counted on (docs/output.md); only with counts to go with it.
+    if (const CrossingSettings cs = simulation.control().crossings; cs.any() && stats.crossings.axis >= 0) {
       auto g = group(root, "crossings");
       const CrossingGeometry geometry = crossing_geometry(sc, cs.axis);
       attribute<std::int64_t>(g.id(), "axis", cs.axis);
