@@ -120,30 +120,10 @@ void KmcEngine::refresh_defect(int d, std::uint64_t slots_to_update) {
     // Fast path: the same decisions as KmcModel::hop_rate, with the rates read
     // from the model's table (the consistency tests compare the two).
     const auto& slots = m_model.fast_slots(mobile);
-    const barriers::HopRate* table = m_model.rate_table();
-    const int codes = m_model.codes();
     n_slots = static_cast<int>(slots.size());
     const bool interior = m_supercell.interior(cell, m_model.reach());
     for (int k = 0; k < n_slots; ++k) {
-      const auto& fs = slots[k];
-      const Occupant at_target =
-          m_occupancy[interior ? site + fs.target_delta : m_supercell.shifted_from(cell, fs.target)];
-      const barriers::HopRate* r = nullptr;
-      switch (fs.kind) {
-        case MechanismKind::kVacancy:
-          if (at_target != kEmpty) r = &table[fs.table_base + at_target * codes];
-          break;
-        case MechanismKind::kInterstitial:
-          if (at_target == kEmpty) r = &table[fs.table_base + m_occupancy[site] * codes];
-          break;
-        case MechanismKind::kInterstitialcy: {
-          const Occupant pushed =
-              m_occupancy[interior ? site + fs.via_delta : m_supercell.shifted_from(cell, fs.via)];
-          if (at_target == kEmpty && pushed != kEmpty)
-            r = &table[fs.table_base + m_occupancy[site] * codes + pushed];
-          break;
-        }
-      }
+      const barriers::HopRate* r = m_model.tabulated_hop(slots[k], site, cell, interior, m_occupancy);
       m_rates[base + k] = r ? r->rate_hz : 0.0;
       m_clamped[base + k] = r ? r->clamped : 0;
       total += m_rates[base + k];

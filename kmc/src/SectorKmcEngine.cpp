@@ -96,7 +96,11 @@ SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settin
   const auto& defects = engine.m_defects;
   const int n_defects = static_cast<int>(defects.size());
   m_defect_at_site.assign(m_supercell.num_sites(), -1);
-  for (int d = 0; d < n_defects; ++d) m_defect_at_site[defects[d].site] = d;
+  m_defect_bits.assign((m_supercell.num_sites() + 63) / 64, 0);
+  for (int d = 0; d < n_defects; ++d) {
+    m_defect_at_site[defects[d].site] = d;
+    set_defect_bit(defects[d].site, true);
+  }
   m_rates.assign(static_cast<std::size_t>(n_defects) * m_stride, 0.0);
   m_clamped.assign(m_rates.size(), 0);
   m_leaf.assign(n_defects, -1);
@@ -122,15 +126,29 @@ SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settin
 double SectorKmcEngine::refresh(int d, KmcModel::RateScratch& scratch) {
   const int site = m_engine.m_defects[d].site;
   const auto& cell = m_engine.m_defect_cell[d];
-  const int n_slots = static_cast<int>(m_model.catalog().slots(m_supercell.mobile_of(site)).size());
+  const int mobile = m_supercell.mobile_of(site);
   const std::size_t base = static_cast<std::size_t>(d) * m_stride;
   const std::span<const Occupant> occupancy(m_engine.m_occupancy);
   double total = 0.0;
-  for (int k = 0; k < n_slots; ++k) {
-    const auto r = m_model.hop_rate(site, cell, k, occupancy, scratch);
-    m_rates[base + k] = r.rate_hz;
-    m_clamped[base + k] = r.clamped;
-    total += r.rate_hz;
+  int n_slots = 0;
+  if (m_model.tabulated()) {
+    const auto& slots = m_model.fast_slots(mobile);
+    n_slots = static_cast<int>(slots.size());
+    const bool interior = m_supercell.interior(cell, m_model.reach());
+    for (int k = 0; k < n_slots; ++k) {
+      const barriers::HopRate* r = m_model.tabulated_hop(slots[k], site, cell, interior, occupancy);
+      m_rates[base + k] = r ? r->rate_hz : 0.0;
+      m_clamped[base + k] = r ? r->clamped : 0;
+      total += m_rates[base + k];
+    }
+  } else {
+    n_slots = static_cast<int>(m_model.catalog().slots(mobile).size());
+    for (int k = 0; k < n_slots; ++k) {
+      const auto r = m_model.hop_rate(site, cell, k, occupancy, scratch);
+      m_rates[base + k] = r.rate_hz;
+      m_clamped[base + k] = r.clamped;
+      total += r.rate_hz;
+    }
   }
   for (int k = n_slots; k < m_stride; ++k) m_rates[base + k] = 0.0;
   return total;
@@ -257,6 +275,8 @@ void SectorKmcEngine::execute(Sector& s, int region, int leaf, int d, int slot_i
   ++s.events;
   m_defect_at_site[origin] = -1;
   m_defect_at_site[target] = d;
+  set_defect_bit(origin, false);
+  set_defect_bit(target, true);
   defect.site = target;
   e.m_defect_cell[d] = target_cell;
   for (int c = 0; c < 3; ++c) defect.displacement[c] += slot.defect_displacement[c];
@@ -273,11 +293,17 @@ void SectorKmcEngine::execute(Sector& s, int region, int leaf, int d, int slot_i
   s.impacted.clear();
   for (int i = 0; i < 3; ++i) {
     if (changed[i] < 0) continue;
-    for (const auto& offset : m_model.dependents(m_supercell.mobile_of(changed[i]))) {
-      const lattice::CellIndex cell = m_supercell.shift_cell(changed_cell[i], offset);
-      if (region_of(cell) != region) continue;
-      const int w = m_defect_at_site[m_supercell.site(cell, offset.mobile)];
-      if (w < 0 || w == d || m_leaf[w] < 0) continue;
+    const int mobile = m_supercell.mobile_of(changed[i]);
+    const auto& offsets = m_model.dependents(mobile);
+    const auto& deltas = m_model.dependent_deltas(mobile);
+    const bool interior = m_supercell.interior(changed_cell[i], m_model.reach());
+    for (std::size_t j = 0; j < offsets.size(); ++j) {
+      const int x = interior ? changed[i] + deltas[j] : m_supercell.shifted_from(changed_cell[i], offsets[j]);
+      // The bitmap rules out most sites cheaply; a set bit outside the active
+      // sub-sector may belong to another sector's defect: skipped unread.
+      if (!has_defect(x) || region_of(m_supercell.cell_of(x)) != region) continue;
+      const int w = m_defect_at_site[x];
+      if (w == d || m_leaf[w] < 0) continue;
       if (std::find(s.impacted.begin(), s.impacted.end(), w) == s.impacted.end()) s.impacted.push_back(w);
     }
   }

@@ -59,32 +59,38 @@ kmc::RunSpec as_sectors(kmc::RunSpec s, std::array<int, 3> sectors, double windo
 }  // namespace
 
 TEST_CASE("sector engine: state stays consistent, displacements balance, the clock advances by the window") {
-  const auto spec = small_mixed_spec(16, 1e-9);
-  kmc::Simulation sim(spec);
-  kmc::KmcEngine engine(sim.model(), sim.initial_configuration(0), spec.kmc.seed, 0);
-  kmc::SectorSettings settings;
-  settings.sectors = {2, 2, 2};
-  kmc::SectorKmcEngine sectors(engine, settings, spec.kmc.seed, 0);
-  REQUIRE(sectors.max_single_rate_hz() > 0);
-  CHECK(sectors.window_s() == doctest::Approx(settings.window / sectors.max_single_rate_hz()).epsilon(1e-15));
-  for (int c = 0; c < 20; ++c) sectors.run_cycle();
-  CHECK(engine.time_s() == doctest::Approx(20 * sectors.window_s()).epsilon(1e-12));
-  CHECK(engine.events() > 500);  // not trivial: the vacancies moved
-  // Every vacancy hop moves one ion by -d and the vacancy by +d.
-  kmc::Vec3 sum{0, 0, 0};
-  for (const auto& r : engine.ion_displacements())
-    for (int k = 0; k < 3; ++k) sum[k] += r[k];
-  for (const auto& d : engine.defects())
-    for (int k = 0; k < 3; ++k) sum[k] += d.displacement[k];
-  for (int k = 0; k < 3; ++k) CHECK(std::abs(sum[k]) < 1e-6);
-  std::int64_t hops = 0;
-  for (auto h : engine.hops_by_species()) hops += h;
-  CHECK(hops == engine.events());
-  // finish() rebuilds the serial engine's data through restore(), which
-  // throws when occupancy, ions and defects disagree; its rates then equal a recompute.
-  sectors.finish();
-  CHECK(engine.total_rate_hz() == doctest::Approx(engine.recomputed_total_rate_hz()).epsilon(1e-12));
-  CHECK(engine.step());
+  // Both rate paths: pair Hamiltonian (KmcModel::hop_rate) and tabulated constant barriers.
+  for (const bool tabulated : {false, true}) {
+    CAPTURE(tabulated);
+    auto spec = small_mixed_spec(16, 1e-9);
+    if (tabulated) spec.energy.hamiltonian_file.clear();
+    kmc::Simulation sim(spec);
+    REQUIRE(sim.model().tabulated() == tabulated);
+    kmc::KmcEngine engine(sim.model(), sim.initial_configuration(0), spec.kmc.seed, 0);
+    kmc::SectorSettings settings;
+    settings.sectors = {2, 2, 2};
+    kmc::SectorKmcEngine sectors(engine, settings, spec.kmc.seed, 0);
+    REQUIRE(sectors.max_single_rate_hz() > 0);
+    CHECK(sectors.window_s() == doctest::Approx(settings.window / sectors.max_single_rate_hz()).epsilon(1e-15));
+    for (int c = 0; c < 20; ++c) sectors.run_cycle();
+    CHECK(engine.time_s() == doctest::Approx(20 * sectors.window_s()).epsilon(1e-12));
+    CHECK(engine.events() > 500);  // not trivial: the vacancies moved
+    // Every vacancy hop moves one ion by -d and the vacancy by +d.
+    kmc::Vec3 sum{0, 0, 0};
+    for (const auto& r : engine.ion_displacements())
+      for (int k = 0; k < 3; ++k) sum[k] += r[k];
+    for (const auto& d : engine.defects())
+      for (int k = 0; k < 3; ++k) sum[k] += d.displacement[k];
+    for (int k = 0; k < 3; ++k) CHECK(std::abs(sum[k]) < 1e-6);
+    std::int64_t hops = 0;
+    for (auto h : engine.hops_by_species()) hops += h;
+    CHECK(hops == engine.events());
+    // finish() rebuilds the serial engine's data through restore(), which
+    // throws when occupancy, ions and defects disagree; its rates then equal a recompute.
+    sectors.finish();
+    CHECK(engine.total_rate_hz() == doctest::Approx(engine.recomputed_total_rate_hz()).epsilon(1e-12));
+    CHECK(engine.step());
+  }
 }
 
 TEST_CASE("sector engine: sectors too thin for the model's reach are refused, naming the key") {
@@ -98,7 +104,13 @@ TEST_CASE("sector engine: sectors too thin for the model's reach are refused, na
 }
 
 TEST_CASE("sector engine: the same seed gives the same trajectory bit for bit on 1, 2 and 3 threads") {
-  const auto spec = as_sectors(small_mixed_spec(16, 1e-8), {2, 2, 2}, 0.5);
+  bool path_tabulated = false;
+  SUBCASE("pair Hamiltonian") { path_tabulated = false; }
+  SUBCASE("tabulated barriers") { path_tabulated = true; }
+  // Both rate paths: pair Hamiltonian and tabulated constant barriers.
+  const bool tabulated = path_tabulated;
+  auto spec = as_sectors(small_mixed_spec(16, 1e-8), {2, 2, 2}, 0.5);
+  if (tabulated) spec.energy.hamiltonian_file.clear();
   auto run_on = [&](int threads) {
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
     kmc::Simulation sim(spec);

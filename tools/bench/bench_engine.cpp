@@ -1,7 +1,11 @@
 // Engine throughput on one core: builds the system of an input file, warms up,
 // then times a fixed number of hops of replica 0. Reports hops per second,
 // nanoseconds per hop and the engine's memory per site.
-//   hkmc-bench INPUT.toml [hops] [--set section.key=value ...] [--neb-stand-in] [--no-memo]
+//   hkmc-bench INPUT.toml [hops] [--set section.key=value ...] [--neb-stand-in] [--no-memo] [--threads N]
+//
+// With [kmc] parallel = "sectors" (e.g. --set kmc.parallel='"sectors"') the
+// sector-parallel engine (SectorKmcEngine) runs whole cycles until at least
+// `hops` events are done, on at most --threads N oneTBB threads (default: all).
 //
 // --no-memo: the engine's barrier memo off (KmcModel::BarrierMemo), to time
 // the canonical-key path it saves.
@@ -13,17 +17,21 @@
 // a whole block of hops met no missing barrier, then the timed hops start:
 // the warm-cache hop rate. Also prints the cache's lookup cost and memory.
 #include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "hkmc/common/Error.hpp"
 #include "hkmc/input/InputReader.hpp"
 #include "hkmc/kmc/KmcEngine.hpp"
+#include "hkmc/kmc/SectorKmcEngine.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 #ifdef HKMC_HAVE_NEB_PROVIDER
 #include "hkmc/neb/NebProvider.hpp"
@@ -63,11 +71,13 @@ int main(int argc, char** argv) {
   std::int64_t hops = 5'000'000;
   std::vector<std::string> overrides;
   bool stand_in = false, memo = true;
+  int threads = 0;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--set" && i + 1 < argc) overrides.push_back(argv[++i]);
     else if (arg == "--neb-stand-in") stand_in = true;
     else if (arg == "--no-memo") memo = false;
+    else if (arg == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
     else hops = std::atoll(argv[i]);
   }
 #ifdef HKMC_HAVE_NEB_PROVIDER
@@ -104,6 +114,29 @@ int main(int argc, char** argv) {
     hkmc::kmc::KmcEngine engine(sim.model(), std::move(initial), 1, 0);
     const long rss_after = rss_kib();
     engine.set_barrier_memo(memo);
+    if (sim.spec().kmc.parallel == "sectors") {
+      std::optional<tbb::global_control> limit;
+      if (threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, threads);
+      hkmc::kmc::SectorKmcEngine sectors(engine, sim.sector_settings(), 1, 0);
+      while (engine.events() < 100000) sectors.run_cycle();  // warm-up, as below
+      const std::int64_t events_before = engine.events();
+      const auto start = std::chrono::steady_clock::now();
+      const double cpu_start = cpu_seconds();
+      while (engine.events() - events_before < hops && !sectors.stalled()) sectors.run_cycle();
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double cpu = cpu_seconds() - cpu_start;
+      const std::int64_t done = engine.events() - events_before;
+      const auto& d = sc.dims();
+      const auto& n = sectors.sectors();
+      fmt::print("input {} cells {}x{}x{} sites {} defects {} sectors {}x{}x{} threads {} window {:.3g} (tau {:.3g} s) "
+                 "hops {} seconds {:.3f} hops_per_s {:.4g} ns_per_hop {:.1f} cpu_ns_per_hop {:.1f} "
+                 "hops_per_cycle {:.1f}\n",
+                 argv[1], d[0], d[1], d[2], sc.num_sites(), engine.defects().size(), n[0], n[1], n[2],
+                 threads > 0 ? threads : tbb::this_task_arena::max_concurrency(), sim.sector_settings().window,
+                 sectors.window_s(), done, seconds, done / seconds, 1e9 * seconds / done, 1e9 * cpu / done,
+                 static_cast<double>(engine.events()) / static_cast<double>(sectors.cycles()));
+      return 0;
+    }
     for (int i = 0; i < 100000; ++i) engine.step();  // warm-up: caches, branch predictors
     const auto& provider = sim.model().provider();
     const long rss_before_cache = rss_kib();

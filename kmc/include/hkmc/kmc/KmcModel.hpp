@@ -149,6 +149,31 @@ class KmcModel {
     return m_changed[mobile][slot];
   }
   const std::vector<FastSlot>& fast_slots(int mobile) const { return m_fast_slots[mobile]; }
+  // tabulated(): the rate of fast slot `fs` of a defect at `site` in cell
+  // `cell` (`interior`: Supercell::interior(cell, reach()), so the linear
+  // deltas apply), or null when the hop is blocked. The decisions of hop_rate.
+  const barriers::HopRate* tabulated_hop(const FastSlot& fs, int site, const lattice::CellIndex& cell, bool interior,
+                                         std::span<const lattice::Occupant> occupancy) const {
+    using lattice::kEmpty;
+    const lattice::Occupant at_target =
+        occupancy[interior ? site + fs.target_delta : m_supercell.shifted_from(cell, fs.target)];
+    switch (fs.kind) {
+      case lattice::MechanismKind::kVacancy:
+        if (at_target != kEmpty) return &m_rate_cache[fs.table_base + at_target * m_codes];
+        break;
+      case lattice::MechanismKind::kInterstitial:
+        if (at_target == kEmpty) return &m_rate_cache[fs.table_base + occupancy[site] * m_codes];
+        break;
+      case lattice::MechanismKind::kInterstitialcy: {
+        const lattice::Occupant pushed =
+            occupancy[interior ? site + fs.via_delta : m_supercell.shifted_from(cell, fs.via)];
+        if (at_target == kEmpty && pushed != kEmpty)
+          return &m_rate_cache[fs.table_base + occupancy[site] * m_codes + pushed];
+        break;
+      }
+    }
+    return nullptr;
+  }
   const barriers::HopRate* rate_table() const { return m_rate_cache.data(); }
   int codes() const { return m_codes; }
 

@@ -15,6 +15,7 @@
 // (seed, replica, sector, g): a seed gives the same trajectory bit for bit
 // whatever the number of threads.
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -103,6 +104,19 @@ class SectorKmcEngine {
   std::array<std::vector<std::uint8_t>, 3> m_half_of;  // 0: lower half of its sector, 1: upper
   std::vector<Sector> m_sectors;
   std::vector<int> m_defect_at_site;  // -1: none (a plain array: sectors write it at once)
+  // One bit a site: a defect is there. Neighbouring sectors may share a word,
+  // so bits are set and read atomically (relaxed: only a sector's own bits matter to it).
+  std::vector<std::uint64_t> m_defect_bits;
+  bool has_defect(int site) const {
+    return std::atomic_ref<const std::uint64_t>(m_defect_bits[site >> 6]).load(std::memory_order_relaxed) >>
+               (site & 63) & 1u;
+  }
+  void set_defect_bit(int site, bool on) {
+    std::atomic_ref<std::uint64_t> word(m_defect_bits[site >> 6]);
+    const std::uint64_t bit = std::uint64_t{1} << (site & 63);
+    if (on) word.fetch_or(bit, std::memory_order_relaxed);
+    else word.fetch_and(~bit, std::memory_order_relaxed);
+  }
   int m_stride;
   std::vector<double> m_rates;        // defect * stride + slot, Hz (valid for active defects)
   std::vector<std::uint8_t> m_clamped;
