@@ -880,3 +880,38 @@ TEST_CASE("[output] crossings keys: values, defaults and errors with key, value,
                        Contains("[output] crossing_axis = \"z\": needs [output] crossings = true"), InputError);
   CHECK_THROWS_WITH_AS(parse(appended("[output]\ncrosings = true\n")), Contains("crossings"), InputError);
 }
+
+TEST_CASE("[kmc] sector-parallel keys: values, defaults and bad values with file:line") {
+  const auto spec = parse(appended("parallel = \"sectors\"\nsectors = [2, 1, 4]\nsector_window = 0.25\n"
+                                   "sector_order = \"fixed\"\n"));
+  CHECK(spec.kmc.parallel == "sectors");
+  CHECK(spec.kmc.sectors == std::array<int, 3>{2, 1, 4});
+  CHECK(spec.kmc.sector_window == 0.25);
+  CHECK(spec.kmc.sector_order == "fixed");
+  const auto defaults = parse(kMinimal);
+  CHECK(defaults.kmc.parallel == "replicas");
+  CHECK(defaults.kmc.sectors == std::array<int, 3>{0, 0, 0});
+  CHECK(defaults.kmc.sector_order == "random");
+
+  CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sector\"\n")),
+                       Contains("[kmc] parallel = \"sector\": must be one of \"replicas\", \"sectors\"; did you "
+                                "mean \"sectors\"? (input.toml:10)"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sectors\"\nsector_window = 0\n")),
+                       Contains("[kmc] sector_window = 0: must be > 0 and <= 100 (the window in units of "
+                                "1/Γ_max) (input.toml:11)"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sectors\"\nsectors = [2, 0, 2]\n")),
+                       Contains("[kmc] sectors = [2, 0, 2]: must be an array of 3 integers from 1 to 4096 "
+                                "(sectors along x, y, z) (input.toml:11)"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sectors\"\nsector_order = \"shuffled\"\n")),
+                       Contains("[kmc] sector_order = \"shuffled\": must be one of \"random\", \"fixed\""),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("sector_window = 0.5\n")),
+                       Contains("[kmc] sector_window = 0.5: needs [kmc] parallel = \"sectors\" (input.toml:10)"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sectors\"\n[output]\ncheckpoint = \"c.h5\"\n")),
+                       Contains("[output] checkpoint = \"c.h5\": cannot be used with [kmc] parallel = \"sectors\""),
+                       InputError);
+}
