@@ -600,7 +600,8 @@ TEST_CASE("unknown sections and keys, with did-you-mean") {
   // Far from every known key: the message lists them instead.
   CHECK_THROWS_WITH_AS(parse(appended("colour = \"red\"\n")),
                        Contains("[kmc] colour = \"red\": unknown key; allowed keys: temperature, "
-                                "steps, time, seed, replicas, blocks, field, charges (input.toml:10)"),
+                                "steps, time, seed, replicas, blocks, field, charges, parallel, sectors, "
+                                "sector_window, sector_order (input.toml:10)"),
                        InputError);
   CHECK_THROWS_WITH_AS(parse("temperature = 300\n" + kMinimal),
                        Contains("temperature = 300: unknown key outside any section; sections are "
@@ -913,5 +914,8 @@ TEST_CASE("[kmc] sector-parallel keys: values, defaults and bad values with file
                        InputError);
   CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sectors\"\n[output]\ncheckpoint = \"c.h5\"\n")),
                        Contains("[output] checkpoint = \"c.h5\": cannot be used with [kmc] parallel = \"sectors\""),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sectors\"\n[output]\ncrossings = true\n")),
+                       Contains("[output] crossings = true: cannot be used with [kmc] parallel = \"sectors\""),
                        InputError);
 }
