@@ -10,6 +10,9 @@ Writes PNGs next to OUT (or into --out DIR):
   <stem>_length.png    L(t) = 2 pi/<k> from S(k) on log-log axes, with a power-law fit L ~ t^n
   <stem>_sk.png        the spherically averaged S(k) of one halide at several times
 (the last three for runs with [output] sro_shells / structure_factor; means over replicas)
+  <stem>_crossings.png total crossing rate of every plane normal to the crossing axis,
+                       per species and vacancy, ± replica error; interfaces dashed
+                       (runs with [output] crossings = true)
 
 Usage: /usr/bin/python3 tools/plot/plot_run.py OUT.h5 [--out DIR] [--replica N] [--fit T0 T1]
 --fit: time window (s) of the power-law fit of L(t); default: the last decade of the run.
@@ -206,6 +209,24 @@ def plot_structure_factor(f, path):
     return True
 
 
+def plot_crossings(f, path):
+    if "observables/crossings" not in f:
+        return False
+    c = f["observables/crossings"]
+    entities = [n.decode() for n in c["entities"][:]]
+    z = f["crossings/plane_position_A"][:]
+    rate, err = c["plane_total_per_cm2_s"][:], c["plane_total_per_cm2_s_err"][:]
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for e, name in enumerate(entities):
+        ax.errorbar(z, rate[:, e], yerr=err[:, e], marker=".", lw=1, capsize=2, label=name,
+                    color=COLOURS.get(name, "black" if name == "vacancy" else None))
+    for k, plane in enumerate(f["crossings"].get("interface_planes", [])):
+        ax.axvline(z[plane], color="grey", ls="--", lw=0.8, label="interface" if k == 0 else None)
+    axis = "xyz"[int(f["crossings"].attrs["axis"])]
+    finish(fig, ax, path, f"plane position {axis} (Å)", "crossings (cm⁻² s⁻¹)")
+    return True
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", help="HDF5 output of halide-kmc run")
@@ -226,7 +247,7 @@ def main():
         written.append(os.path.join(out, f"{stem}_slice.png"))
         plot_slice(f, replica, written[-1])
         for name, draw in (("sro", plot_sro), ("length", lambda f, p: plot_length(f, p, a.fit)),
-                           ("sk", plot_structure_factor)):
+                           ("sk", plot_structure_factor), ("crossings", plot_crossings)):
             path = os.path.join(out, f"{stem}_{name}.png")
             if draw(f, path):
                 written.append(path)
