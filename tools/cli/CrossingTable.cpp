@@ -24,8 +24,8 @@ void print_crossings(const kmc::RunFileCrossings& c) {
   fmt::print("\nPlane crossings along {} ({} planes of {:.5g} Å²; rates in cm⁻² s⁻¹, ± standard error over replicas)\n",
              axis, c.plane_position_A.size(), c.plane_area_A2);
   if (c.interface_planes.empty()) {
-    // No layers: every plane is equivalent in a homogeneous run; show the first one.
-    fmt::print("  no layers along {}: no interfaces; plane 0 at {} = {:.4g} Å:\n", axis, axis,
+    // No interfaces (fewer than two layers along the axis): in a homogeneous run every plane is equivalent.
+    fmt::print("  no interfaces along {} (fewer than two layers along it); plane 0 at {} = {:.4g} Å:\n", axis, axis,
                c.plane_position_A.empty() ? 0.0 : c.plane_position_A[0]);
     for (std::size_t e = 0; e < n; ++e) fmt::print("  {:<14}{}\n", c.entities[e], cell(c.plane_total, 0, e, n));
     return;
