@@ -164,6 +164,7 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
   const NebSpec& neb = s.barriers.neb;
   ps.neb.potential = neb.potential;
   ps.neb.cache_file = neb.cache_file;
+  ps.neb.cache_save_file = neb.cache_save_file;
   ps.neb.compute_missing = neb.compute_missing;
   ps.neb.block_unusable = neb.on_unusable == "block";
   ps.neb.images = neb.images;

@@ -396,14 +396,7 @@ int run_import() {
 int run_merge() {
   if (g.caches.size() < 2) throw InputError("barriers merge: give at least two cache files");
   refuse_overwrite(g.output, g.force);
-  neb::CacheFile merged = neb::read_cache_file(g.caches[0]);
-  for (std::size_t i = 1; i < g.caches.size(); ++i) {
-    const auto report = neb::merge_cache(merged, neb::read_cache_file(g.caches[i]), g.caches[0], g.caches[i]);
-    std::cout << fmt::format("{}: {} added, {} already present ({} with a different E_KRA: the first kept)\n",
-                             g.caches[i], report.added, report.duplicates, report.conflicts);
-  }
-  neb::write_cache_file(g.output, merged);
-  std::cout << fmt::format("{} records written to {}\n", merged.records.size(), g.output);
+  merge_cache_files(g.caches, g.output);
   return 0;
 }
 
@@ -420,6 +413,17 @@ void add_environment_options(CLI::App* command) {
 }
 
 }  // namespace
+
+void merge_cache_files(const std::vector<std::string>& caches, const std::string& output) {
+  neb::CacheFile merged = neb::read_cache_file(caches.at(0));
+  for (std::size_t i = 1; i < caches.size(); ++i) {
+    const auto report = neb::merge_cache(merged, neb::read_cache_file(caches[i]), caches[0], caches[i]);
+    std::cout << fmt::format("{}: {} added, {} already present ({} with a different E_KRA: the first kept)\n",
+                             caches[i], report.added, report.duplicates, report.conflicts);
+  }
+  neb::write_cache_file(output, merged);
+  std::cout << fmt::format("{} records written to {}\n", merged.records.size(), output);
+}
 
 BarriersCommands add_barriers_commands(CLI::App& app) {
   BarriersCommands c;

@@ -11,9 +11,14 @@
 #include <iostream>
 #include <memory>
 
+#include "hkmc/sweep/SweepManifest.hpp"
 #include "hkmc/sweep/SweepMerge.hpp"
 #include "hkmc/sweep/SweepRunner.hpp"
 #include "hkmc/sweep/SweepTables.hpp"
+
+#ifdef HKMC_HAVE_NEB_PROVIDER
+#include "BarriersCommand.hpp"
+#endif
 
 namespace hkmc::cli {
 namespace {
@@ -145,6 +150,33 @@ int run_sweep(const std::string& command_line) {
   return 0;
 }
 
+// The NEB barrier caches the shards saved (sweep::shard_cache_path), and one
+// already in the output, combined into the output's.
+void merge_shard_caches(const std::vector<std::string>& inputs, const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  const std::string target = sweep::shard_cache_path(out_dir);
+  std::vector<std::string> caches;
+  auto add = [&](const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path)) return;
+    for (const auto& c : caches)
+      if (fs::equivalent(c, path, ec)) return;
+    caches.push_back(path);
+  };
+  add(target);
+  for (const auto& dir : inputs) add(sweep::shard_cache_path(dir));
+  if (caches.empty() || (caches.size() == 1 && caches[0] == target)) return;
+#ifdef HKMC_HAVE_NEB_PROVIDER
+  std::cout << fmt::format("caches     {} barrier cache file(s) of the shards -> {}\n", caches.size(), target);
+  merge_cache_files(caches, target);
+#else
+  std::cerr << fmt::format("halide-kmc: warning: {} shard barrier cache(s) not merged: this build has no NEB "
+                           "provider (libtorch); merge them with `halide-kmc barriers merge` in a build that "
+                           "has\n",
+                           caches.size());
+#endif
+}
+
 int run_merge() {
   const Options& o = options();
   const auto report = sweep::merge_sweeps(o.merge_inputs, o.merge_out, o.merge_force);
@@ -158,6 +190,7 @@ int run_merge() {
                              "with --out {} to compute them)\n",
                              report.missing.size(), list, report.missing.size() > 20 ? " ..." : "", o.merge_out);
   }
+  merge_shard_caches(o.merge_inputs, o.merge_out);
   const auto manifest = sweep::read_manifest(o.merge_out);
   print_results(o.merge_out, manifest, sweep::read_finished_points(o.merge_out, manifest));
   return 0;

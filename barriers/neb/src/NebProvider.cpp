@@ -88,13 +88,24 @@ NebBarrierProvider::NebBarrierProvider(const barriers::NebProviderSettings& sett
   m_provenance.program_version = HKMC_VERSION;
   if (!settings.cache_file.empty() && std::filesystem::exists(settings.cache_file))
     m_file = std::make_unique<CacheFile>(read_cache_file(settings.cache_file));
+  // A separate save file (a sweep shard's): what an earlier run of it saved counts too.
+  const std::string& out = save_path();
+  if (out != settings.cache_file && std::filesystem::exists(out)) {
+    CacheFile saved = read_cache_file(out);
+    if (m_file) merge_cache(*m_file, saved, settings.cache_file, out);
+    else m_file = std::make_unique<CacheFile>(std::move(saved));
+  }
+}
+
+const std::string& NebBarrierProvider::save_path() const {
+  return m_settings.cache_save_file.empty() ? m_settings.cache_file : m_settings.cache_save_file;
 }
 
 NebBarrierProvider::~NebBarrierProvider() {
   // Nothing computed is lost when a run ends by an exception.
   try {
     const auto s = statistics();
-    if (!m_settings.cache_file.empty() && m_attached && s.computed > m_saved_computed) save();
+    if (!save_path().empty() && m_attached && s.computed > m_saved_computed) save();
   } catch (const std::exception& e) {
     std::cerr << "warning: the barrier cache could not be saved: " << e.what() << "\n";
   }
@@ -376,7 +387,7 @@ barriers::ProviderStatistics NebBarrierProvider::statistics() const {
   s.failed = m_failed;
   s.compute_seconds = 1e-6 * static_cast<double>(m_compute_microseconds.load());
   s.saves = m_saves;
-  s.cache_file = m_settings.cache_file;
+  s.cache_file = save_path();
   return s;
 }
 
@@ -400,13 +411,14 @@ CacheFile NebBarrierProvider::snapshot() const {
 }
 
 void NebBarrierProvider::save() const {
-  if (m_settings.cache_file.empty()) return;
+  const std::string& path = save_path();
+  if (path.empty()) return;
   const auto stats = statistics();
   {
     // Nothing new: leave the file alone (a shipped or shared cache is not
     // rewritten by runs that only read it).
     std::lock_guard lock(m_save_mutex);
-    if (stats.computed == m_saved_computed && std::filesystem::exists(m_settings.cache_file)) return;
+    if (stats.computed == m_saved_computed && std::filesystem::exists(path)) return;
   }
   CacheFile file = snapshot();
   std::lock_guard lock(m_save_mutex);
@@ -415,11 +427,11 @@ void NebBarrierProvider::save() const {
   // Another run may have added records to the same file since we read it:
   // keep them (a concurrent save between this read and our rename can still
   // lose that run's newest records, never the file).
-  if (std::filesystem::exists(m_settings.cache_file)) {
-    CacheFile disk = read_cache_file(m_settings.cache_file);
-    merge_cache(file, disk, "this run's cache", m_settings.cache_file);
+  if (std::filesystem::exists(path)) {
+    CacheFile disk = read_cache_file(path);
+    merge_cache(file, disk, "this run's cache", path);
   }
-  write_cache_file(m_settings.cache_file, file);
+  write_cache_file(path, file);
   m_saved_hits = stats.hits;
   m_saved_misses = stats.misses;
   m_saved_computed = stats.computed;
@@ -428,7 +440,7 @@ void NebBarrierProvider::save() const {
 }
 
 void NebBarrierProvider::save_if_due() const {
-  if (m_settings.cache_file.empty()) return;
+  if (save_path().empty()) return;
   {
     std::lock_guard lock(m_save_mutex);
     if (std::chrono::duration<double>(std::chrono::steady_clock::now() - m_last_save).count() <
@@ -463,7 +475,8 @@ class SharedNebProvider final : public barriers::BarrierProvider {
 };
 
 std::string sharing_key(const barriers::NebProviderSettings& s, const lattice::SpeciesTable& species) {
-  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|", s.potential, s.cache_file, s.compute_missing,
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|", s.potential, s.cache_file,
+                                s.cache_save_file, s.compute_missing,
                                 s.block_unusable, s.images, s.spring_ev_per_a2, s.fmax_ev_per_a,
                                 s.relax_fmax_ev_per_a, s.max_steps, s.cell_repeats, s.save_every_s, s.threads);
   for (const auto& [name, a] : s.lattice_constants) key += fmt::format("{}={};", name, a);

@@ -70,6 +70,7 @@ SweepManifest manifest_from_json(const std::string& text, const std::string& sou
 
 std::string manifest_path(const std::string& dir) { return (fs::path(dir) / "sweep.json").string(); }
 std::string points_dir(const std::string& dir) { return (fs::path(dir) / "points").string(); }
+std::string shard_cache_path(const std::string& dir) { return (fs::path(dir) / "barrier_cache.h5").string(); }
 std::string point_json_path(const std::string& dir, int index) {
   return (fs::path(points_dir(dir)) / fmt::format("p{:05d}.json", index)).string();
 }

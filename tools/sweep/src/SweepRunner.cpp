@@ -212,6 +212,11 @@ SweepReport run_sweep(const SweepPlan& plan, const std::function<void(const Swee
     // The sweep writes its own files; the input's would collide between points.
     spec.output.file.clear();
     spec.output.summary.clear();
+    // Shards (possibly on other machines at once) must not write one cache
+    // file together: each reads the input's and saves into its own directory,
+    // and `halide-kmc merge` combines them.
+    if (plan.shard.n > 1 && !spec.barriers.neb.cache_file.empty())
+      spec.barriers.neb.cache_save_file = shard_cache_path(plan.out_dir);
     const kmc::Simulation sim(std::move(spec));
     const kmc::RunControl control = sim.control();
     const int replicas = sim.spec().kmc.replicas;

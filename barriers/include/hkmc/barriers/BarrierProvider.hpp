@@ -80,6 +80,10 @@ class BarrierProvider {
 struct NebProviderSettings {
   std::string potential = "buckingham_coulomb";  // kind, or a TorchScript file (absolute)
   std::string cache_file;                        // HDF5; empty: in memory only
+  // Where computed barriers are saved, when not into cache_file (the shards of
+  // a sweep each save into their own directory; cache_file is then only read).
+  // Records already there are loaded too, so a restarted shard keeps them.
+  std::string cache_save_file;
   bool compute_missing = true;                   // false: a missing barrier is an error
   // A barrier whose NEB is flagged (not converged, pathological, failed):
   // false stops the run naming it; true blocks that hop (rate 0, in both

@@ -69,6 +69,7 @@ struct MechanismSpec {
 struct NebSpec {
   std::string potential = "buckingham_coulomb";  // or a TorchScript file (absolute, resolved)
   std::string cache_file;                // HDF5 (absolute, resolved); empty: not persisted
+  std::string cache_save_file;           // not an input key: set by sweep shards (NebProviderSettings)
   bool compute_missing = true;           // false: a barrier missing from the cache is an error
   std::string on_unusable = "stop";      // stop | block: what a flagged NEB barrier does
   int images = 5;

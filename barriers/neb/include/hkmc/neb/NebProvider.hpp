@@ -83,6 +83,8 @@ class NebBarrierProvider final : public barriers::BarrierProvider {
   void compute(const lattice::EnvironmentKey& key, Entry& e) const;
   void take_records(const CacheFile& file, bool from_disk);
   void save_if_due() const;
+  // The file saves go to: cache_save_file if set, else cache_file.
+  const std::string& save_path() const;
   void count_hit() const;
   // E_KRA for a flagged record: +inf (hop blocked) or an error naming it.
   double unusable(const lattice::EnvironmentKey& key, const HopBarrierRecord& r) const;

@@ -34,6 +34,8 @@ std::string manifest_path(const std::string& dir);
 std::string points_dir(const std::string& dir);
 std::string point_json_path(const std::string& dir, int index);
 std::string point_h5_path(const std::string& dir, int index);
+// The NEB barrier cache a shard saves into (its input's cache is only read).
+std::string shard_cache_path(const std::string& dir);
 
 // Reads dir/sweep.json; throws hkmc::InputError when it is missing or unreadable.
 SweepManifest read_manifest(const std::string& dir);
