@@ -119,15 +119,8 @@ void KmcEngine::refresh_defect(int d, std::uint64_t slots_to_update) {
   if (m_model.tabulated()) {
     // Fast path: the same decisions as KmcModel::hop_rate, with the rates read
     // from the model's table (the consistency tests compare the two).
-    const auto& slots = m_model.fast_slots(mobile);
-    n_slots = static_cast<int>(slots.size());
-    const bool interior = m_supercell.interior(cell, m_model.reach());
-    for (int k = 0; k < n_slots; ++k) {
-      const barriers::HopRate* r = m_model.tabulated_hop(slots[k], site, cell, interior, m_occupancy);
-      m_rates[base + k] = r ? r->rate_hz : 0.0;
-      m_clamped[base + k] = r ? r->clamped : 0;
-      total += m_rates[base + k];
-    }
+    n_slots = static_cast<int>(m_model.fast_slots(mobile).size());
+    total = m_model.tabulated_rates(site, cell, m_occupancy, &m_rates[base], &m_clamped[base]);
   } else if (m_model.field_rates()) {
     n_slots = static_cast<int>(m_model.fast_slots(mobile).size());
     field_rates(d, site, mobile, base, slots_to_update);

@@ -9,11 +9,10 @@
 #include "hkmc/common/Error.hpp"
 
 namespace hkmc::kmc {
-namespace {
-
-ReplicaResult finish(const KmcEngine& engine, DiffusionObserver& observer,
-                     const SegregationObserver& segregation, const std::optional<PlaneCrossingCounter>& crossings,
-                     const CrossingSettings& crossing_settings, int replica, double wall_s, bool stalled) {
+ReplicaResult replica_result(const KmcEngine& engine, const DiffusionObserver& observer,
+                             const SegregationObserver& segregation,
+                             const std::optional<PlaneCrossingCounter>& crossings,
+                             const CrossingSettings& crossing_settings, int replica, double wall_s, bool stalled) {
   ReplicaResult r;
   r.replica = replica;
   r.events = engine.events();
@@ -38,6 +37,8 @@ ReplicaResult finish(const KmcEngine& engine, DiffusionObserver& observer,
   r.final_defects = engine.defects();
   return r;
 }
+
+namespace {
 
 // Answers the hooks between two events; true: pause now.
 class Attention {
@@ -225,7 +226,8 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
   if (finished) report(1.0);
   ReplicaOutcome out;
   out.state = state();
-  out.result = finish(engine, observer, segregation, crossings, control.crossings, replica, out.state.wall_s, stalled);
+  out.result =
+      replica_result(engine, observer, segregation, crossings, control.crossings, replica, out.state.wall_s, stalled);
   return out;
 }
 

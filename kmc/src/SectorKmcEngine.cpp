@@ -19,13 +19,14 @@ namespace {
 // Sector ids share the 32-bit replica word of the random stream with the replica.
 constexpr int kSectorBits = 20;
 constexpr std::uint32_t kOrderStream = (1u << kSectorBits) - 1;  // the sub-sector order's stream
-constexpr int kMinAutoSectorCells = 16;
 }  // namespace
 
 std::array<int, 3> SectorKmcEngine::sector_count_for(const lattice::CellIndex& cells, int reach) {
-  const int width = std::max(4 * reach, kMinAutoSectorCells);
-  std::array<int, 3> counts{};
-  for (int a = 0; a < 3; ++a) counts[a] = std::max(1, cells[a] / width);
+  // Two slabs along the longest axis where they fit: few boundaries keep
+  // the share of defects near one, and with it the splitting error, small.
+  std::array<int, 3> counts{1, 1, 1};
+  const int a = static_cast<int>(std::max_element(cells.begin(), cells.end()) - cells.begin());
+  if (cells[a] / 2 / 2 >= 2 * reach) counts[a] = 2;
   return counts;
 }
 
@@ -45,13 +46,11 @@ std::array<int, 3> SectorKmcEngine::layout(const KmcModel& model, const SectorSe
     // Two sectors side by side are kept apart by an idle half at least
     // 2·reach cells wide: what one sector writes (≤ reach from its active
     // half) is never what another reads (≤ reach from its own).
-    const int min_half = k > 1 ? 2 * reach : 1;
-    if (k < 1 || n / k / 2 < min_half)
+    if (k < 1 || (k > 1 && n / k / 2 < 2 * reach))
       throw InputError("[kmc] sectors = [" + std::to_string(counts[0]) + ", " + std::to_string(counts[1]) + ", " +
                        std::to_string(counts[2]) + "]: along " + axis_name[a] + " the box has " + std::to_string(n) +
-                       " cells and each half of a sector must be at least " + std::to_string(min_half) +
-                       " cells wide (2 x the model's reach of " + std::to_string(reach) +
-                       " cells when there are several sectors): allowed 1 to " +
+                       " cells and each half of a sector must be at least " + std::to_string(2 * reach) +
+                       " cells wide (2 x the model's reach of " + std::to_string(reach) + " cells): allowed 1 to " +
                        std::to_string(std::max(1, n / (4 * reach))) + " sectors along " + axis_name[a]);
   }
   if (static_cast<long>(counts[0]) * counts[1] * counts[2] >= kOrderStream)
@@ -82,7 +81,8 @@ SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settin
       const int end = static_cast<int>(static_cast<long>(s + 1) * n / k);
       for (int c = begin; c < end; ++c) {
         m_sector_of[a][c] = s;
-        m_half_of[a][c] = c >= begin + (end - begin) / 2;
+        // An axis with one sector is not split: nothing runs beside it along that axis.
+        m_half_of[a][c] = k > 1 && c >= begin + (end - begin) / 2;
       }
     }
   }
@@ -132,15 +132,8 @@ double SectorKmcEngine::refresh(int d, KmcModel::RateScratch& scratch) {
   double total = 0.0;
   int n_slots = 0;
   if (m_model.tabulated()) {
-    const auto& slots = m_model.fast_slots(mobile);
-    n_slots = static_cast<int>(slots.size());
-    const bool interior = m_supercell.interior(cell, m_model.reach());
-    for (int k = 0; k < n_slots; ++k) {
-      const barriers::HopRate* r = m_model.tabulated_hop(slots[k], site, cell, interior, occupancy);
-      m_rates[base + k] = r ? r->rate_hz : 0.0;
-      m_clamped[base + k] = r ? r->clamped : 0;
-      total += m_rates[base + k];
-    }
+    n_slots = static_cast<int>(m_model.fast_slots(mobile).size());
+    total = m_model.tabulated_rates(site, cell, occupancy, &m_rates[base], &m_clamped[base]);
   } else {
     n_slots = static_cast<int>(m_model.catalog().slots(mobile).size());
     for (int k = 0; k < n_slots; ++k) {
@@ -164,7 +157,11 @@ void SectorKmcEngine::run_cycle(double duration_s) {
   }
   const int n = static_cast<int>(m_sectors.size());
   bool had_rate = false;
+  int unsplit = 0;  // type bits of axes with one sector: those types are empty
+  for (int a = 0; a < 3; ++a)
+    if (m_counts[a] == 1) unsplit |= 1 << a;
   for (int i = 0; i < kTypes; ++i) {
+    if (order[i] & unsplit) continue;
     const std::uint64_t subcycle = static_cast<std::uint64_t>(m_cycles) * kTypes + i;
     tbb::parallel_for(0, n, [&](int k) { run_sector(k, order[i], duration_s, subcycle); });
     // Synchronisation: defects that crossed into another sector join its lists,

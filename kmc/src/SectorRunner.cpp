@@ -96,23 +96,7 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
   s.segregation = segregation.samples();
   s.block = block;
   s.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto& r = out.result;
-  r.replica = replica;
-  r.events = engine.events();
-  r.time_s = engine.time_s();
-  r.wall_s = s.wall_s;
-  r.clamped_events = engine.clamped_events();
-  r.stalled = stalled;
-  r.populations = observer.populations();
-  r.conditions = transport_conditions(model);
-  r.total = observer.total(engine, engine.time_s());
-  r.blocks = observer.blocks();
-  r.samples = observer.samples();
-  r.profiles = observer.profiles();
-  r.profile_layers = observer.profile_layers();
-  r.segregation = segregation.samples();
-  r.final_occupancy.assign(engine.occupancy().begin(), engine.occupancy().end());
-  r.final_defects = engine.defects();
+  out.result = replica_result(engine, observer, segregation, std::nullopt, {}, replica, s.wall_s, stalled);
   return out;
 }
 

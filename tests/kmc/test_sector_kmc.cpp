@@ -72,8 +72,8 @@ TEST_CASE("sector engine: state stays consistent, displacements balance, the clo
     kmc::SectorKmcEngine sectors(engine, settings, spec.kmc.seed, 0);
     REQUIRE(sectors.max_single_rate_hz() > 0);
     CHECK(sectors.window_s() == doctest::Approx(settings.window / sectors.max_single_rate_hz()).epsilon(1e-15));
-    for (int c = 0; c < 20; ++c) sectors.run_cycle();
-    CHECK(engine.time_s() == doctest::Approx(20 * sectors.window_s()).epsilon(1e-12));
+    for (int c = 0; c < 40; ++c) sectors.run_cycle();
+    CHECK(engine.time_s() == doctest::Approx(40 * sectors.window_s()).epsilon(1e-12));
     CHECK(engine.events() > 500);  // not trivial: the vacancies moved
     // Every vacancy hop moves one ion by -d and the vacancy by +d.
     kmc::Vec3 sum{0, 0, 0};

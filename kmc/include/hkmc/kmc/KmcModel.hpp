@@ -174,6 +174,22 @@ class KmcModel {
     }
     return nullptr;
   }
+  // tabulated(): the rates (Hz) and clamp flags of every fast slot of a
+  // defect at `site` (cell `cell`) into rates[k] and clamped[k]; returns
+  // their sum, added in slot order.
+  double tabulated_rates(int site, const lattice::CellIndex& cell, std::span<const lattice::Occupant> occupancy,
+                         double* rates, std::uint8_t* clamped) const {
+    const auto& slots = m_fast_slots[m_supercell.mobile_of(site)];
+    const bool interior = m_supercell.interior(cell, m_reach);
+    double total = 0.0;
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+      const barriers::HopRate* r = tabulated_hop(slots[k], site, cell, interior, occupancy);
+      rates[k] = r ? r->rate_hz : 0.0;
+      clamped[k] = r ? r->clamped : 0;
+      total += rates[k];
+    }
+    return total;
+  }
   const barriers::HopRate* rate_table() const { return m_rate_cache.data(); }
   int codes() const { return m_codes; }
 

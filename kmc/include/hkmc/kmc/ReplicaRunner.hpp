@@ -106,6 +106,12 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
                                const ReplicaState& from, const ReplicaHooks& hooks = {});
 
 // `progress` (optional) receives the fraction done, in millionths.
+// The result a replica's engine and observers hold now (crossings: empty when not counted).
+ReplicaResult replica_result(const KmcEngine& engine, const DiffusionObserver& observer,
+                             const SegregationObserver& segregation,
+                             const std::optional<PlaneCrossingCounter>& crossings,
+                             const CrossingSettings& crossing_settings, int replica, double wall_s, bool stalled);
+
 ReplicaResult run_replica(const KmcModel& model, std::vector<lattice::Occupant> initial,
                           const RunControl& control, std::uint64_t seed, int replica,
                           std::atomic<std::int64_t>* progress = nullptr);

@@ -123,7 +123,7 @@ struct KmcSpec {
   // side) or "sectors" (approximate sector-parallel KMC of each replica, docs/sector_kmc.md).
   std::string parallel = "replicas";
   std::array<int, 3> sectors{0, 0, 0};   // sectors per axis; 0 0 0: automatic
-  double sector_window = 0.5;            // τ·Γ_max: the window in units of the fastest hop's mean time
+  double sector_window = 0.25;           // τ·Γ_max: the window in units of the fastest hop's mean time
   std::string sector_order = "random";   // random | fixed: order of the sub-sector types in a cycle
 };
 

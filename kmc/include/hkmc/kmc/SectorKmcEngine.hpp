@@ -2,8 +2,9 @@
 // Synchronous-sublattice (sector) parallel KMC (Shim & Amar, Phys. Rev. B 71,
 // 125432 (2005)), in its fractional-step form (Arampatzis et al., J. Comput.
 // Phys. 231, 3500 (2012)). The periodic box is cut into sectors, each sector
-// into 2×2×2 sub-sectors (halves along each axis). A cycle visits the eight
-// sub-sector types in turn; for each, every sector runs rejection-free KMC on
+// into 2^d sub-sectors: its halves along the d axes that have more than one
+// sector (along the others nothing runs beside it, so no split is needed). A
+// cycle visits the 2^d sub-sector types in turn; for each, every sector runs rejection-free KMC on
 // the defects inside its sub-sector of that type for the window τ, all
 // sectors at once (oneTBB tasks), the first event past τ being discarded. The
 // clock then advances by τ per cycle: e^{τL} ≈ Π_s e^{τL_s}, an approximation
@@ -26,8 +27,8 @@
 namespace hkmc::kmc {
 
 struct SectorSettings {
-  std::array<int, 3> sectors{0, 0, 0};  // per axis; 0: automatic (sector_count_for)
-  double window = 0.5;                  // τ in units of 1/Γ_max (dimensionless)
+  std::array<int, 3> sectors{0, 0, 0};  // per axis; all 0: automatic (sector_count_for)
+  double window = 0.25;                 // τ in units of 1/Γ_max (dimensionless)
   bool random_order = true;             // sub-sector types in a fresh random order each cycle
 };
 
@@ -57,7 +58,8 @@ class SectorKmcEngine {
   const KmcEngine& engine() const { return m_engine; }
 
   // Sectors per axis for a box of `cells` cells and a model of reach `reach`
-  // (cells): as many as keep each sector at least max(4·reach, 16) cells wide.
+  // (cells): two slabs along the longest axis (if each half slab is at least
+  // 2·reach cells wide; else one sector, i.e. serial KMC in windows).
   static std::array<int, 3> sector_count_for(const lattice::CellIndex& cells, int reach);
   // The sectors per axis these settings give for this model; throws
   // InputError (naming the key and what is allowed, without the file) when
@@ -66,7 +68,7 @@ class SectorKmcEngine {
   static std::array<int, 3> layout(const KmcModel& model, const SectorSettings& settings);
 
  private:
-  static constexpr int kTypes = 8;  // sub-sector types: one bit per axis
+  static constexpr int kTypes = 8;  // sub-sector types: one bit per axis (0 on unsplit axes)
   struct Sector {
     std::array<std::vector<int>, kTypes> defects;  // defect ids, by sub-sector type
     std::vector<int> leaving;      // moved into another sector in the last sub-cycle
