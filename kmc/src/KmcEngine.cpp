@@ -288,29 +288,15 @@ void KmcEngine::execute(const PlannedEvent& event) {
   const int origin = defect.site;
   const lattice::CellIndex origin_cell = m_defect_cell[event.defect];
   const auto& slot = m_model.catalog().slots(m_supercell.mobile_of(origin))[event.slot];
-  const lattice::CellIndex target_cell = m_supercell.shift_cell(origin_cell, slot.target);
-  const int target = m_supercell.site(target_cell, slot.target.mobile);
   // Changed sites and their cells, for the impact update below.
-  int changed[3] = {origin, target, -1};
-  lattice::CellIndex changed_cell[3] = {origin_cell, target_cell, origin_cell};
-  Occupant before[3] = {m_occupancy[origin], m_occupancy[target], kEmpty};
-  switch (m_model.catalog().mechanisms()[slot.mechanism].kind) {
-    case MechanismKind::kVacancy:
-      move_ion(target, origin, -slot.defect_displacement);
-      break;
-    case MechanismKind::kInterstitial:
-      move_ion(origin, target, slot.defect_displacement);
-      break;
-    case MechanismKind::kInterstitialcy: {
-      changed_cell[2] = m_supercell.shift_cell(origin_cell, slot.via);
-      const int via = m_supercell.site(changed_cell[2], slot.via.mobile);
-      before[2] = m_occupancy[via];
-      move_ion(via, target, slot.defect_displacement - slot.via_displacement);
-      move_ion(origin, via, slot.via_displacement);
-      changed[2] = via;
-      break;
-    }
-  }
+  const KmcModel::HopEffect hop = m_model.hop_effect(origin, origin_cell, event.slot);
+  const auto& changed = hop.changed;
+  const auto& changed_cell = hop.changed_cell;
+  const int target = changed[1];
+  const lattice::CellIndex& target_cell = changed_cell[1];
+  const Occupant before[3] = {m_occupancy[origin], m_occupancy[target],
+                              changed[2] >= 0 ? m_occupancy[changed[2]] : kEmpty};
+  for (int i = 0; i < hop.n_moves; ++i) move_ion(hop.moves[i].from, hop.moves[i].to, hop.moves[i].displacement);
   if (m_clamped[index(event.defect, event.slot)]) ++m_clamped_events;
   m_defect_at_site.erase(origin);
   m_defect_at_site.insert(target, event.defect);

@@ -12,7 +12,6 @@
 namespace hkmc::kmc {
 
 using lattice::kEmpty;
-using lattice::MechanismKind;
 using lattice::Occupant;
 
 namespace {
@@ -237,36 +236,22 @@ void SectorKmcEngine::execute(Sector& s, int region, int leaf, int d, int slot_i
   const int origin = defect.site;
   const lattice::CellIndex origin_cell = e.m_defect_cell[d];
   const auto& slot = m_model.catalog().slots(m_supercell.mobile_of(origin))[slot_index];
-  const lattice::CellIndex target_cell = m_supercell.shift_cell(origin_cell, slot.target);
-  const int target = m_supercell.site(target_cell, slot.target.mobile);
-  int changed[3] = {origin, target, -1};
-  lattice::CellIndex changed_cell[3] = {origin_cell, target_cell, origin_cell};
-  auto move_ion = [&](int from, int to, const Eigen::Vector3d& displacement) {
-    const int ion = e.m_ion_at_site[from];
-    const Occupant species = e.m_occupancy[from];
-    e.m_occupancy[to] = species;
-    e.m_occupancy[from] = kEmpty;
-    e.m_ion_at_site[to] = ion;
-    e.m_ion_at_site[from] = -1;
-    for (int c = 0; c < 3; ++c) e.m_ion_displacement[ion][c] += displacement[c];
+  const KmcModel::HopEffect hop = m_model.hop_effect(origin, origin_cell, slot_index);
+  const auto& changed = hop.changed;
+  const auto& changed_cell = hop.changed_cell;
+  const int target = changed[1];
+  const lattice::CellIndex target_cell = changed_cell[1];
+  for (int i = 0; i < hop.n_moves; ++i) {
+    const auto& move = hop.moves[i];
+    const int ion = e.m_ion_at_site[move.from];
+    const Occupant species = e.m_occupancy[move.from];
+    e.m_occupancy[move.to] = species;
+    e.m_occupancy[move.from] = kEmpty;
+    e.m_ion_at_site[move.to] = ion;
+    e.m_ion_at_site[move.from] = -1;
+    for (int c = 0; c < 3; ++c) e.m_ion_displacement[ion][c] += move.displacement[c];
     s.hops[species] += 1;
-    s.hop_length_sq[species] += displacement.squaredNorm();
-  };
-  switch (m_model.catalog().mechanisms()[slot.mechanism].kind) {
-    case MechanismKind::kVacancy:
-      move_ion(target, origin, -slot.defect_displacement);
-      break;
-    case MechanismKind::kInterstitial:
-      move_ion(origin, target, slot.defect_displacement);
-      break;
-    case MechanismKind::kInterstitialcy: {
-      changed_cell[2] = m_supercell.shift_cell(origin_cell, slot.via);
-      const int via = m_supercell.site(changed_cell[2], slot.via.mobile);
-      move_ion(via, target, slot.defect_displacement - slot.via_displacement);
-      move_ion(origin, via, slot.via_displacement);
-      changed[2] = via;
-      break;
-    }
+    s.hop_length_sq[species] += move.displacement.squaredNorm();
   }
   if (m_clamped[static_cast<std::size_t>(d) * m_stride + slot_index]) ++s.clamped;
   ++s.events;

@@ -85,18 +85,16 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
     report(1.0);
   }
   sectors.finish();
+  // Sector runs do not resume, so the state carries no engine or observer
+  // snapshot (copies of every site), only where the replica stands.
   ReplicaOutcome out;
-  auto& s = out.state;
-  s.replica = replica;
-  s.started = true;
-  s.finished = finished;
-  s.stalled = stalled;
-  s.engine = engine.state();
-  s.observer = observer.state();
-  s.segregation = segregation.samples();
-  s.block = block;
-  s.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  out.result = replica_result(engine, observer, segregation, std::nullopt, {}, replica, s.wall_s, stalled);
+  out.state.replica = replica;
+  out.state.started = true;
+  out.state.finished = finished;
+  out.state.stalled = stalled;
+  out.state.block = block;
+  out.state.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.result = replica_result(engine, observer, segregation, std::nullopt, {}, replica, out.state.wall_s, stalled);
   return out;
 }
 

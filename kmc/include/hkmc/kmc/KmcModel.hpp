@@ -174,6 +174,44 @@ class KmcModel {
     }
     return nullptr;
   }
+  // What hop `slot_index` of a defect at `origin` (cell `origin_cell`) does:
+  // the sites it changes (origin, target and, for an interstitialcy, the
+  // pushed ion's site, else -1) with their cells, and its ion moves in the
+  // order they are made (the engines apply them; their rates read the sites).
+  struct HopEffect {
+    struct IonMove {
+      int from, to;
+      Eigen::Vector3d displacement;  // Å
+    };
+    int changed[3];
+    lattice::CellIndex changed_cell[3];
+    IonMove moves[2];
+    int n_moves = 0;
+  };
+  HopEffect hop_effect(int origin, const lattice::CellIndex& origin_cell, int slot_index) const {
+    const auto& slot = m_catalog.slots(m_supercell.mobile_of(origin))[slot_index];
+    HopEffect h;
+    const lattice::CellIndex target_cell = m_supercell.shift_cell(origin_cell, slot.target);
+    const int target = m_supercell.site(target_cell, slot.target.mobile);
+    h.changed[0] = origin, h.changed[1] = target, h.changed[2] = -1;
+    h.changed_cell[0] = origin_cell, h.changed_cell[1] = target_cell, h.changed_cell[2] = origin_cell;
+    switch (m_catalog.mechanisms()[slot.mechanism].kind) {
+      case lattice::MechanismKind::kVacancy:
+        h.moves[h.n_moves++] = {target, origin, -slot.defect_displacement};
+        break;
+      case lattice::MechanismKind::kInterstitial:
+        h.moves[h.n_moves++] = {origin, target, slot.defect_displacement};
+        break;
+      case lattice::MechanismKind::kInterstitialcy: {
+        h.changed_cell[2] = m_supercell.shift_cell(origin_cell, slot.via);
+        h.changed[2] = m_supercell.site(h.changed_cell[2], slot.via.mobile);
+        h.moves[h.n_moves++] = {h.changed[2], target, slot.defect_displacement - slot.via_displacement};
+        h.moves[h.n_moves++] = {origin, h.changed[2], slot.via_displacement};
+        break;
+      }
+    }
+    return h;
+  }
   // tabulated(): the rates (Hz) and clamp flags of every fast slot of a
   // defect at `site` (cell `cell`) into rates[k] and clamped[k]; returns
   // their sum, added in slot order.
