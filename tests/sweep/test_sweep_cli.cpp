@@ -190,3 +190,57 @@ TEST_CASE("point 0 of a sweep reproduces `halide-kmc run` with the same override
   REQUIRE(found != std::string::npos);
   CHECK_FALSE(std::isdigit(static_cast<unsigned char>(point[found + 9 + d.size()])));
 }
+
+namespace {
+
+// The value of `column` in data row `row` of a CSV table without quoted fields.
+std::string csv_value(const std::string& table, const std::string& column, int row) {
+  std::istringstream in(table);
+  std::string line;
+  std::vector<std::vector<std::string>> rows;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::istringstream cells(line);
+    std::string cell;
+    while (std::getline(cells, cell, ',')) fields.push_back(cell);
+    rows.push_back(fields);
+  }
+  for (std::size_t c = 0; c < rows.at(0).size(); ++c)
+    if (rows[0][c] == column) return rows.at(row + 1).at(c);
+  return "";
+}
+
+// The number after the first `"key": ` in a JSON text, after `from`.
+double json_number(const std::string& text, const std::string& key, std::size_t from = 0) {
+  const auto at = text.find("\"" + key + "\": ", from);
+  REQUIRE(at != std::string::npos);
+  return std::stod(text.substr(at + key.size() + 4));
+}
+
+}  // namespace
+
+TEST_CASE("a sweep in a field tabulates mobilities and conductivities, equal to `halide-kmc run`'s") {
+  Scratch s("hkmc_sweepfield");
+  const auto input = s.write("in.toml", kInput);
+  const std::string field = " --set kmc.field=[0.0,0.0,0.002]";
+  REQUIRE(run("sweep " + input + field + " --vary kmc.temperature=350,400 --out " + s.path("sw") + " --quiet").code == 0);
+  REQUIRE(run("run " + input + field + " --set kmc.temperature=350 --set output.file=" + s.path("run.h5") +
+              " --set output.summary=" + s.path("run.json") + " --quiet")
+              .code == 0);
+  const std::string table = read(s.path("sw/sweep.csv"));
+  const std::string summary = read(s.path("run.json"));
+  CHECK(csv_value(table, "field_V_per_A", 1) == "0.002");
+  // Point 0 (350 K, the base seed) is the run: the same numbers, to the last bit.
+  const double mu = std::stod(csv_value(table, "mu_Br_cm2_V_s", 0));
+  // The summary's species entry (after its defects): the first mobility after "ions".
+  CHECK(mu == json_number(summary, "mobility_cm2_V_s", summary.find("\"ions\"")));
+  CHECK(mu < 0);  // halide anions drift against the field
+  CHECK(std::stod(csv_value(table, "sigma_S_cm", 0)) == json_number(summary, "conductivity_S_cm"));
+  CHECK(std::stod(csv_value(table, "sigma_S_cm", 0)) > 0);
+  CHECK(std::stod(csv_value(table, "sigma_NE_S_cm", 0)) ==
+        json_number(summary, "nernst_einstein_conductivity_S_cm"));
+
+  // Without a field, no field columns.
+  REQUIRE(run("sweep " + input + " --vary kmc.temperature=350 --out " + s.path("nofield") + " --quiet").code == 0);
+  CHECK(read(s.path("nofield/sweep.csv")).find("mu_") == std::string::npos);
+}

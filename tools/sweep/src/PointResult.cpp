@@ -39,6 +39,17 @@ kmc::Estimate estimate_from(const json& j) {
   return e;
 }
 
+json vector_json(const kmc::VectorEstimate& v) {
+  json a = json::array();
+  for (const auto& e : v) a.push_back(estimate_json(e));
+  return a;
+}
+kmc::VectorEstimate vector_from(const json& j) {
+  kmc::VectorEstimate v;
+  for (int k = 0; k < 3; ++k) v[k] = estimate_from(j.at(k));
+  return v;
+}
+
 json diffusion_json(const DiffusionResult& d) {
   return {{"name", d.name},
           {"count", d.count},
@@ -46,7 +57,9 @@ json diffusion_json(const DiffusionResult& d) {
           {"D_cm2_s", estimate_json(d.d_cm2_s)},
           {"correlation_factor", estimate_json(d.correlation_factor)},
           {"first_half_D_cm2_s", estimate_json(d.first_half_d_cm2_s)},
-          {"second_half_D_cm2_s", estimate_json(d.second_half_d_cm2_s)}};
+          {"second_half_D_cm2_s", estimate_json(d.second_half_d_cm2_s)},
+          {"drift_velocity_cm_s", vector_json(d.drift_velocity_cm_s)},
+          {"mobility_cm2_V_s", estimate_json(d.mobility_cm2_v_s)}};
 }
 DiffusionResult diffusion_from(const json& j) {
   DiffusionResult d;
@@ -57,6 +70,10 @@ DiffusionResult diffusion_from(const json& j) {
   d.correlation_factor = estimate_from(j.at("correlation_factor"));
   d.first_half_d_cm2_s = estimate_from(j.at("first_half_D_cm2_s"));
   d.second_half_d_cm2_s = estimate_from(j.at("second_half_D_cm2_s"));
+  if (j.contains("drift_velocity_cm_s")) {  // format 2
+    d.drift_velocity_cm_s = vector_from(j.at("drift_velocity_cm_s"));
+    d.mobility_cm2_v_s = estimate_from(j.at("mobility_cm2_V_s"));
+  }
   return d;
 }
 
@@ -78,6 +95,10 @@ double PointResult::max_half_difference_sigmas() const {
       if (std::isfinite(z) && !(z <= worst)) worst = z;
     }
   return worst;
+}
+
+bool PointResult::has_field() const {
+  return field_v_per_angstrom[0] != 0 || field_v_per_angstrom[1] != 0 || field_v_per_angstrom[2] != 0;
 }
 
 int PointResult::converged() const {
@@ -154,6 +175,8 @@ PointResult make_point_result(const std::vector<kmc::ReplicaResult>& replicas,
     d.hops = s.hops;
     d.d_cm2_s = s.d_cm2_s;
     d.correlation_factor = s.correlation_factor;
+    d.drift_velocity_cm_s = s.drift_velocity_cm_s;
+    d.mobility_cm2_v_s = s.mobility_cm2_v_s;
     std::tie(d.first_half_d_cm2_s, d.second_half_d_cm2_s) = half_run_estimates(replicas, species_d, s.code);
     p.species.push_back(std::move(d));
   }
@@ -162,12 +185,17 @@ PointResult make_point_result(const std::vector<kmc::ReplicaResult>& replicas,
     d.name = s.type;
     d.count = s.count;
     d.d_cm2_s = s.d_cm2_s;
+    d.drift_velocity_cm_s = s.drift_velocity_cm_s;
+    d.mobility_cm2_v_s = s.mobility_cm2_v_s;
     const int type = s.type == kmc::defect_type_name(kmc::DefectType::kVacancy) ? 0 : 1;
     std::tie(d.first_half_d_cm2_s, d.second_half_d_cm2_s) = half_run_estimates(replicas, defect_d, type);
     p.defects.push_back(std::move(d));
   }
   p.charge_d_cm2_s = stats.charge_d_cm2_s;
   p.haven_ratio = stats.haven_ratio;
+  p.field_v_per_angstrom = stats.field_v_per_angstrom;
+  p.conductivity_s_cm = stats.conductivity_s_cm;
+  p.nernst_einstein_conductivity_s_cm = stats.nernst_einstein_conductivity_s_cm;
   return p;
 }
 
@@ -194,6 +222,9 @@ std::string to_json(const PointResult& r) {
   j["defects"] = df;
   j["charge_D_cm2_s"] = estimate_json(r.charge_d_cm2_s);
   j["haven_ratio"] = estimate_json(r.haven_ratio);
+  j["field_V_per_A"] = {r.field_v_per_angstrom[0], r.field_v_per_angstrom[1], r.field_v_per_angstrom[2]};
+  j["conductivity_S_cm"] = estimate_json(r.conductivity_s_cm);
+  j["nernst_einstein_conductivity_S_cm"] = estimate_json(r.nernst_einstein_conductivity_s_cm);
   j["converged"] = r.converged();
   j["max_half_difference_sigmas"] = number(r.max_half_difference_sigmas());
   j["input_toml"] = r.input_toml;
@@ -205,9 +236,10 @@ PointResult point_from_json(const std::string& text, const std::string& source) 
     const json j = json::parse(text);
     if (j.at("format").get<std::string>() != "halide-kmc-sweep-point")
       throw RuntimeError(source + ": not a halide-kmc sweep point file");
-    if (j.at("format_version").get<int>() != kPointFormatVersion)
+    const int version = j.at("format_version").get<int>();
+    if (version < 1 || version > kPointFormatVersion)
       throw RuntimeError(source + ": point file format version " + j.at("format_version").dump() +
-                         "; this program reads version " + std::to_string(kPointFormatVersion));
+                         "; this program reads versions 1 to " + std::to_string(kPointFormatVersion));
     PointResult r;
     r.index = j.at("index").get<int>();
     for (const auto& p : j.at("parameters"))
@@ -225,6 +257,11 @@ PointResult point_from_json(const std::string& text, const std::string& source) 
     for (const auto& d : j.at("defects")) r.defects.push_back(diffusion_from(d));
     r.charge_d_cm2_s = estimate_from(j.at("charge_D_cm2_s"));
     r.haven_ratio = estimate_from(j.at("haven_ratio"));
+    if (version >= 2) {
+      for (int k = 0; k < 3; ++k) r.field_v_per_angstrom[k] = j.at("field_V_per_A").at(k).get<double>();
+      r.conductivity_s_cm = estimate_from(j.at("conductivity_S_cm"));
+      r.nernst_einstein_conductivity_s_cm = estimate_from(j.at("nernst_einstein_conductivity_S_cm"));
+    }
     return r;
   } catch (const json::exception& e) {
     throw RuntimeError(source + ": unreadable sweep point file (" + e.what() + ")");

@@ -280,7 +280,18 @@ Table point_table(const SweepManifest& manifest, const std::vector<PointResult>&
     t[converged].numbers.push_back(p.converged());
     t[sigmas].numbers.push_back(p.max_half_difference_sigmas());
   }
-  // Per species and per defect type: D, its halves, and (species) f.
+  // Field columns only in sweeps that apply a field somewhere.
+  bool any_field = false;
+  for (const auto& p : points) any_field = any_field || p.has_field();
+  if (any_field) {
+    Column c = numbers("field_V_per_A");
+    for (const auto& p : points) {
+      const auto& f = p.field_v_per_angstrom;
+      c.numbers.push_back(std::sqrt(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]));
+    }
+    t.push_back(std::move(c));
+  }
+  // Per species and per defect type: D, its halves, (species) f, and in a field the mobility.
   for (const bool defects : {false, true}) {
     for (const auto& name : union_names(points, defects)) {
       std::vector<std::pair<std::string, std::function<double(const DiffusionResult&)>>> fields = {
@@ -295,6 +306,10 @@ Table point_table(const SweepManifest& manifest, const std::vector<PointResult>&
         fields.push_back({"f_" + name, [](const auto& d) { return d.correlation_factor.value; }});
         fields.push_back({"f_" + name + "_err", [](const auto& d) { return d.correlation_factor.error; }});
       }
+      if (any_field) {
+        fields.push_back({"mu_" + name + "_cm2_V_s", [](const auto& d) { return d.mobility_cm2_v_s.value; }});
+        fields.push_back({"mu_" + name + "_err_cm2_V_s", [](const auto& d) { return d.mobility_cm2_v_s.error; }});
+      }
       for (const auto& [column, get] : fields) {
         Column c = numbers(column);
         for (const auto& p : points) {
@@ -305,12 +320,18 @@ Table point_table(const SweepManifest& manifest, const std::vector<PointResult>&
       }
     }
   }
-  const std::vector<std::pair<std::string, std::function<double(const PointResult&)>>> tail = {
+  std::vector<std::pair<std::string, std::function<double(const PointResult&)>>> tail = {
       {"charge_D_cm2_s", [](const auto& p) { return p.charge_d_cm2_s.value; }},
       {"charge_D_err_cm2_s", [](const auto& p) { return p.charge_d_cm2_s.error; }},
       {"haven_ratio", [](const auto& p) { return p.haven_ratio.value; }},
       {"haven_ratio_err", [](const auto& p) { return p.haven_ratio.error; }},
   };
+  if (any_field) {
+    tail.push_back({"sigma_S_cm", [](const auto& p) { return p.conductivity_s_cm.value; }});
+    tail.push_back({"sigma_err_S_cm", [](const auto& p) { return p.conductivity_s_cm.error; }});
+    tail.push_back({"sigma_NE_S_cm", [](const auto& p) { return p.nernst_einstein_conductivity_s_cm.value; }});
+    tail.push_back({"sigma_NE_err_S_cm", [](const auto& p) { return p.nernst_einstein_conductivity_s_cm.error; }});
+  }
   for (const auto& [column, get] : tail) {
     Column c = numbers(column);
     for (const auto& p : points) c.numbers.push_back(get(p));

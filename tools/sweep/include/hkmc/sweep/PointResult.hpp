@@ -32,7 +32,9 @@
 
 namespace hkmc::sweep {
 
-inline constexpr int kPointFormatVersion = 1;
+// 2 added the field, drift velocities, mobilities and conductivities; version 1
+// files (finished points of older sweeps) are still read, those as NaN.
+inline constexpr int kPointFormatVersion = 2;
 inline constexpr double kConvergenceSigmas = 2.0;
 
 // One diffusion coefficient (cm²/s) with its whole-run and half-run estimates.
@@ -44,6 +46,8 @@ struct DiffusionResult {
   kmc::Estimate correlation_factor;  // species only
   kmc::Estimate first_half_d_cm2_s;
   kmc::Estimate second_half_d_cm2_s;
+  kmc::VectorEstimate drift_velocity_cm_s;  // per ion / defect
+  kmc::Estimate mobility_cm2_v_s;           // along the field; NaN without one
   // |D1 - D2| / sqrt(err1² + err2²); NaN when it cannot be formed.
   double half_difference_sigmas() const;
 };
@@ -64,6 +68,10 @@ struct PointResult {
   std::vector<DiffusionResult> defects;  // defect D
   kmc::Estimate charge_d_cm2_s;
   kmc::Estimate haven_ratio;
+  kmc::Vec3 field_v_per_angstrom{0, 0, 0};
+  kmc::Estimate conductivity_s_cm;                  // j·F̂/|F|; NaN without a field
+  kmc::Estimate nernst_einstein_conductivity_s_cm;  // from D_σ (take it from a zero-field point)
+  bool has_field() const;
 
   // Largest |D1 - D2| / σ over species and defects (NaN if none finite).
   double max_half_difference_sigmas() const;
