@@ -97,12 +97,14 @@ SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settin
   m_defect_at_site.assign(m_supercell.num_sites(), -1);
   m_defect_bits.assign((m_supercell.num_sites() + 63) / 64, 0);
   for (int d = 0; d < n_defects; ++d) {
-    m_defect_at_site[defects[d].site] = d;
+    set_defect_at(defects[d].site, d);
     set_defect_bit(defects[d].site, true);
   }
   m_rates.assign(static_cast<std::size_t>(n_defects) * m_stride, 0.0);
   m_clamped.assign(m_rates.size(), 0);
   m_leaf.assign(n_defects, -1);
+  m_total.assign(n_defects, 0.0);
+  m_fresh.assign(n_defects, 0);
   for (int d = 0; d < n_defects; ++d) {
     const int region = region_of(engine.m_defect_cell[d]);
     m_sectors[region / kTypes].defects[region % kTypes].push_back(d);
@@ -143,10 +145,16 @@ double SectorKmcEngine::refresh(int d, KmcModel::RateScratch& scratch) {
     }
   }
   for (int k = n_slots; k < m_stride; ++k) m_rates[base + k] = 0.0;
+  m_total[d] = total;
+  set_fresh(d, true);
   return total;
 }
 
 void SectorKmcEngine::run_cycle(double duration_s) {
+  if (!std::isfinite(duration_s)) {  // Γ_max = 0: nothing can ever move
+    m_stalled = true;
+    return;
+  }
   std::array<int, kTypes> order;
   for (int i = 0; i < kTypes; ++i) order[i] = i;
   if (m_settings.random_order) {
@@ -196,8 +204,10 @@ void SectorKmcEngine::run_sector(int k, int type, double duration_s, std::uint64
   const int n = static_cast<int>(list.size());
   s.tree.resize(n);
   for (int i = 0; i < n; ++i) {
-    s.tree.set_leaf_only(i, refresh(list[i], s.scratch));
-    m_leaf[list[i]] = i;
+    const int d = list[i];
+    // Rates still fresh (no site they read changed since) are reused as they are.
+    s.tree.set_leaf_only(i, is_fresh(d) ? m_total[d] : refresh(d, s.scratch));
+    m_leaf[d] = i;
   }
   s.tree.rebuild();
   s.had_rate = s.tree.total() > 0.0;
@@ -255,8 +265,8 @@ void SectorKmcEngine::execute(Sector& s, int region, int leaf, int d, int slot_i
   }
   if (m_clamped[static_cast<std::size_t>(d) * m_stride + slot_index]) ++s.clamped;
   ++s.events;
-  m_defect_at_site[origin] = -1;
-  m_defect_at_site[target] = d;
+  set_defect_at(origin, -1);
+  set_defect_at(target, d);
   set_defect_bit(origin, false);
   set_defect_bit(target, true);
   defect.site = target;
@@ -269,9 +279,14 @@ void SectorKmcEngine::execute(Sector& s, int region, int leaf, int d, int slot_i
   } else {
     s.tree.set(leaf, 0.0);
     m_leaf[d] = -1;
+    set_fresh(d, false);
   }
-  // Other active defects whose rates read a changed site. Only sites inside
-  // the active sub-sector are looked at: beyond it another sector may be writing.
+  // The other defects whose rates read a changed site: active ones are
+  // refreshed now, the others (idle sub-sectors, other sectors' idle halves)
+  // marked stale and refreshed when their turn comes. Beyond the active
+  // sub-sector another sector may be moving defects: there only the atomic
+  // bitmap, site index and flag are touched (a defect arriving there unseen
+  // is stale anyway: it left its own active sub-sector).
   s.impacted.clear();
   for (int i = 0; i < 3; ++i) {
     if (changed[i] < 0) continue;
@@ -281,12 +296,14 @@ void SectorKmcEngine::execute(Sector& s, int region, int leaf, int d, int slot_i
     const bool interior = m_supercell.interior(changed_cell[i], m_model.reach());
     for (std::size_t j = 0; j < offsets.size(); ++j) {
       const int x = interior ? changed[i] + deltas[j] : m_supercell.shifted_from(changed_cell[i], offsets[j]);
-      // The bitmap rules out most sites cheaply; a set bit outside the active
-      // sub-sector may belong to another sector's defect: skipped unread.
-      if (!has_defect(x) || region_of(m_supercell.cell_of(x)) != region) continue;
-      const int w = m_defect_at_site[x];
-      if (w == d || m_leaf[w] < 0) continue;
-      if (std::find(s.impacted.begin(), s.impacted.end(), w) == s.impacted.end()) s.impacted.push_back(w);
+      if (!has_defect(x)) continue;  // the bitmap rules out most sites cheaply
+      const int w = defect_at(x);
+      if (w < 0 || w == d) continue;
+      if (region_of(m_supercell.cell_of(x)) != region) {
+        set_fresh(w, false);
+      } else if (std::find(s.impacted.begin(), s.impacted.end(), w) == s.impacted.end()) {
+        s.impacted.push_back(w);
+      }
     }
   }
   for (int w : s.impacted) s.tree.set(m_leaf[w], refresh(w, s.scratch));

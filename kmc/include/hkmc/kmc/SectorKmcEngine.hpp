@@ -105,7 +105,26 @@ class SectorKmcEngine {
   std::array<std::vector<int>, 3> m_sector_of;        // by axis and cell coordinate
   std::array<std::vector<std::uint8_t>, 3> m_half_of;  // 0: lower half of its sector, 1: upper
   std::vector<Sector> m_sectors;
-  std::vector<int> m_defect_at_site;  // -1: none (a plain array: sectors write it at once)
+  // Site -> defect, -1: none. A plain array (sectors write it at once),
+  // accessed atomically: a sector may read entries next to another's moves.
+  std::vector<int> m_defect_at_site;
+  int defect_at(int site) const {
+    return std::atomic_ref<const int>(m_defect_at_site[site]).load(std::memory_order_relaxed);
+  }
+  void set_defect_at(int site, int defect) {
+    std::atomic_ref<int>(m_defect_at_site[site]).store(defect, std::memory_order_relaxed);
+  }
+  // Per defect: its m_rates and m_total are those of the current occupancy.
+  // Two sectors may mark one idle defect stale at once: atomic (relaxed; the
+  // flag is read after the sub-cycle's barrier).
+  std::vector<std::uint8_t> m_fresh;
+  bool is_fresh(int d) const {
+    return std::atomic_ref<const std::uint8_t>(m_fresh[d]).load(std::memory_order_relaxed);
+  }
+  void set_fresh(int d, bool on) {
+    std::atomic_ref<std::uint8_t>(m_fresh[d]).store(on, std::memory_order_relaxed);
+  }
+  std::vector<double> m_total;        // defect -> sum of its rates, Hz (valid when fresh)
   // One bit a site: a defect is there. Neighbouring sectors may share a word,
   // so bits are set and read atomically (relaxed: only a sector's own bits matter to it).
   std::vector<std::uint64_t> m_defect_bits;
