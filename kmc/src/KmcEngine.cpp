@@ -244,15 +244,7 @@ std::optional<PlannedEvent> KmcEngine::plan() {
   const double u_time = m_rng.uniform_open();
   double local = 0.0;  // position inside the chosen defect's interval
   const int d = static_cast<int>(m_tree.find(u_select * total, &local));
-  const std::size_t base = index(d, 0);
-  int chosen = -1;
-  for (int k = 0; k < m_stride; ++k) {
-    const double r = m_rates[base + k];
-    if (r <= 0.0) continue;
-    chosen = k;
-    if (local < r) break;
-    local -= r;
-  }
+  const int chosen = pick_slot(&m_rates[index(d, 0)], m_stride, local);
   // The hop will read the moving ion's index: start loading it now.
   const int site = m_defects[d].site;
   const auto& slot = m_model.fast_slots(m_supercell.mobile_of(site))[chosen];

@@ -225,16 +225,7 @@ void SectorKmcEngine::run_sector(int k, int type, double duration_s, std::uint64
     double local = 0.0;
     const int leaf = static_cast<int>(s.tree.find(u_select * total, &local));
     const int d = list[leaf];
-    const std::size_t base = static_cast<std::size_t>(d) * m_stride;
-    int chosen = -1;
-    for (int j = 0; j < m_stride; ++j) {
-      const double r = m_rates[base + j];
-      if (r <= 0.0) continue;
-      chosen = j;
-      if (local < r) break;
-      local -= r;
-    }
-    execute(s, region, leaf, d, chosen);
+    execute(s, region, leaf, d, pick_slot(&m_rates[static_cast<std::size_t>(d) * m_stride], m_stride, local));
   }
   for (int d : list) m_leaf[d] = -1;
   sort_out(k, type);

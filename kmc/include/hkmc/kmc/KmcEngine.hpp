@@ -49,6 +49,20 @@ struct EngineState {
   int rng_buffered = 0;
 };
 
+// The slot of one defect whose cumulative rate interval holds `local`
+// (0 <= local < sum of rates), never one with a zero rate, even when rounding
+// puts `local` at an interval's edge; -1 when every rate is zero.
+inline int pick_slot(const double* rates, int slots, double local) {
+  int chosen = -1;
+  for (int k = 0; k < slots; ++k) {
+    if (rates[k] <= 0.0) continue;
+    chosen = k;
+    if (local < rates[k]) break;
+    local -= rates[k];
+  }
+  return chosen;
+}
+
 struct PlannedEvent {
   int defect = 0;
   int slot = 0;
