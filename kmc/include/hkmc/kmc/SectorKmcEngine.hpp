@@ -1,7 +1,7 @@
 #pragma once
 // Synchronous-sublattice (sector) parallel KMC (Shim & Amar, Phys. Rev. B 71,
-// 125432 (2005)), in its fractional-step form (Arampatzis et al., J. Comput.
-// Phys. 231, 3500 (2012)). The periodic box is cut into sectors, each sector
+// 125432 (2005)), in its fractional-step form (Arampatzis et al.,
+// arXiv:1105.4673). The periodic box is cut into sectors, each sector
 // into 2^d sub-sectors: its halves along the d axes that have more than one
 // sector (along the others nothing runs beside it, so no split is needed). A
 // cycle visits the 2^d sub-sector types in turn; for each, every sector runs rejection-free KMC on
