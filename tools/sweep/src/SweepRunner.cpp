@@ -16,6 +16,7 @@
 #include "hkmc/common/Error.hpp"
 #include "hkmc/input/InputReader.hpp"
 #include "hkmc/kmc/RunOutput.hpp"
+#include "hkmc/kmc/SectorRunner.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/sweep/SweepTables.hpp"
 
@@ -222,8 +223,17 @@ SweepReport run_sweep(const SweepPlan& plan, const std::function<void(const Swee
     const int replicas = sim.spec().kmc.replicas;
     std::vector<kmc::ReplicaResult> results(replicas);
     tbb::parallel_for(0, replicas, [&](int r) {
-      results[r] = kmc::run_replica(sim.model(), sim.initial_configuration(r), control, sim.spec().kmc.seed, r,
-                                    &done[offset[k] + r]);
+      kmc::ReplicaState from;
+      from.replica = r;
+      kmc::ReplicaHooks hooks;
+      hooks.progress = &done[offset[k] + r];
+      // The engine the point's input asks for, as `halide-kmc run` does.
+      results[r] = (sim.spec().kmc.parallel == "sectors"
+                        ? kmc::advance_sector_replica(sim.model(), sim.initial_configuration(r), control,
+                                                      sim.sector_settings(), sim.spec().kmc.seed, from, hooks)
+                        : kmc::advance_replica(sim.model(), sim.initial_configuration(r), control,
+                                               sim.spec().kmc.seed, from, hooks))
+                       .result;
     });
     PointResult p = make_point_result(results, sim.model().species());
     p.index = i;
