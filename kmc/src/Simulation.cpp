@@ -258,6 +258,14 @@ RunControl Simulation::control() const {
   return c;
 }
 
+ReplicaOutcome Simulation::advance(const RunControl& control, const ReplicaState& from,
+                                   const ReplicaHooks& hooks) const {
+  if (m_spec.kmc.parallel == "sectors")
+    return advance_sector_replica(*m_model, initial_configuration(from.replica), control, sector_settings(),
+                                  m_spec.kmc.seed, from, hooks);
+  return advance_replica(*m_model, initial_configuration(from.replica), control, m_spec.kmc.seed, from, hooks);
+}
+
 std::vector<lattice::Occupant> Simulation::initial_configuration(int replica) const {
   RandomGenerator rng(m_spec.kmc.seed, RandomStream::kInitialConfiguration,
                       static_cast<std::uint32_t>(replica));
@@ -413,10 +421,7 @@ RunOutcome Simulation::run(const std::function<void(double)>& progress, const Ru
         }
         ReplicaOutcome out;
         try {
-          out = m_spec.kmc.parallel == "sectors"
-                    ? advance_sector_replica(*m_model, initial_configuration(r), c, sector_settings(),
-                                             m_spec.kmc.seed, from, h)
-                    : advance_replica(*m_model, initial_configuration(r), c, m_spec.kmc.seed, from, h);
+          out = advance(c, from, h);
         } catch (...) {
           // Nobody may wait for an answer from this replica; the others pause.
           std::lock_guard lock(mutex);

@@ -16,7 +16,6 @@
 #include "hkmc/common/Error.hpp"
 #include "hkmc/input/InputReader.hpp"
 #include "hkmc/kmc/RunOutput.hpp"
-#include "hkmc/kmc/SectorRunner.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/sweep/SweepTables.hpp"
 
@@ -227,13 +226,7 @@ SweepReport run_sweep(const SweepPlan& plan, const std::function<void(const Swee
       from.replica = r;
       kmc::ReplicaHooks hooks;
       hooks.progress = &done[offset[k] + r];
-      // The engine the point's input asks for, as `halide-kmc run` does.
-      results[r] = (sim.spec().kmc.parallel == "sectors"
-                        ? kmc::advance_sector_replica(sim.model(), sim.initial_configuration(r), control,
-                                                      sim.sector_settings(), sim.spec().kmc.seed, from, hooks)
-                        : kmc::advance_replica(sim.model(), sim.initial_configuration(r), control,
-                                               sim.spec().kmc.seed, from, hooks))
-                       .result;
+      results[r] = sim.advance(control, from, hooks).result;  // the engine the input asks for
     });
     PointResult p = make_point_result(results, sim.model().species());
     p.index = i;

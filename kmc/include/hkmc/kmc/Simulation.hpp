@@ -60,6 +60,9 @@ class Simulation {
   SectorSettings sector_settings() const;
   std::int64_t vacancies() const { return m_defects.vacancies; }
   std::vector<lattice::Occupant> initial_configuration(int replica) const;
+  // Replica `from.replica`, from its start or from `from`, advanced by the
+  // engine [kmc] parallel asks for (serial or sector-parallel).
+  ReplicaOutcome advance(const RunControl& control, const ReplicaState& from, const ReplicaHooks& hooks) const;
   const MemoryEstimate& memory() const { return m_memory; }
 
   // Runs every replica; `progress` (optional) is called about twice a second
