@@ -214,6 +214,24 @@ LatticeHamiltonian::LatticeHamiltonian(const lattice::Supercell& supercell,
     }
     m_field_stride = std::max(m_field_stride, static_cast<int>(tables.size()) * columns);
   }
+  // site_part's weights: J_ch(a, c) - J_ch(b, c) by (basis site, b, a), in
+  // the order of the counts (channel-major). Precomputed differences are the
+  // same numbers the loop would form, so ΔE keeps its bits.
+  m_field_weights.assign(static_cast<std::size_t>(n_mobile) * m_codes * m_codes * m_field_stride, 0.0);
+  m_field_width.assign(n_mobile, 0);
+  for (int m = 0; m < n_mobile; ++m) {
+    const auto& tables = m_channel_tables[m];
+    m_field_width[m] = static_cast<int>(tables.size()) * columns;
+    for (int b = 0; b < m_codes; ++b)
+      for (int a = 0; a < m_codes; ++a) {
+        double* w = &m_field_weights[field_weight_index(m, b, a)];
+        for (std::size_t ch = 0; ch < tables.size(); ++ch)
+          for (int col = 0; col < columns; ++col) {
+            const int c = m_column_code[col];
+            w[ch * columns + col] = m_pair_j[tables[ch] + a * m_codes + c] - m_pair_j[tables[ch] + b * m_codes + c];
+          }
+      }
+  }
   m_field_links.assign(n_mobile, {});
   for (int m = 0; m < n_mobile; ++m)
     for (const auto& p : m_pairs[m]) {
@@ -452,20 +470,24 @@ double LatticeHamiltonian::delta_energy_from_field(const ChangedSites& changed, 
 
 double LatticeHamiltonian::combine_parts(const ChangedSites& changed, const double* parts, std::span<const int> sites,
                                          std::span<const Occupant> after, std::span<const Occupant> occupancy) const {
+  Occupant before[3] = {lattice::kEmpty, lattice::kEmpty, lattice::kEmpty};
+  for (int k = 0; k < changed.n; ++k) before[k] = occupancy[sites[k]];
+  return combine(changed, parts, bond_part(changed, before, after.data()), sites, after, occupancy);
+}
+
+double LatticeHamiltonian::bond_part(const ChangedSites& changed, const Occupant* before, const Occupant* after) const {
   // Σ_i [F_i(after_i) - F_i(before_i)] with F_i(s) = Σ_ch Σ_c n_i[ch][c] J_ch(s, c)
   // counts every cluster between two changed sites i, j with j's "before"
   // occupant; the bond terms put in its true change instead (half from each end).
   const int codes = m_codes;
-  double delta = 0.0;
-  for (int k = 0; k < changed.n; ++k) delta += parts[k];
+  double bonds = 0.0;
   for (const auto& bond : changed.bonds) {
     const double* j = &m_pair_j[bond.table];
-    const int bi = occupancy[sites[bond.i]], bj = occupancy[sites[bond.j]];
+    const int bi = before[bond.i], bj = before[bond.j];
     const int ai = after[bond.i], aj = after[bond.j];
-    delta += 0.5 * (j[ai * codes + aj] - j[bi * codes + bj]) - (j[ai * codes + bj] - j[bi * codes + bj]);
+    bonds += 0.5 * (j[ai * codes + aj] - j[bi * codes + bj]) - (j[ai * codes + bj] - j[bi * codes + bj]);
   }
-  if (m_triplet_types > 0) delta += triplet_delta(sites, after, occupancy);
-  return delta;
+  return bonds;
 }
 
 }  // namespace hkmc::barriers

@@ -1,6 +1,5 @@
 #include "hkmc/barriers/RateLaw.hpp"
 
-#include <algorithm>
 #include <cmath>
 
 #include "hkmc/common/Error.hpp"
@@ -15,14 +14,6 @@ RateLaw::RateLaw(double attempt_frequency_hz, double temperature_k)
   if (!(temperature_k > 0) || !std::isfinite(temperature_k))
     throw InputError("temperature must be a finite number > 0 K");
   m_beta = 1.0 / (units::kBoltzmann_eV_per_K * temperature_k);
-}
-
-HopRate RateLaw::rate(double e_kra_ev, double delta_e_ev, double field_work_ev) const {
-  double e_a = e_kra_ev + 0.5 * delta_e_ev - 0.5 * field_work_ev;
-  const double floor = std::max(0.0, delta_e_ev - field_work_ev);
-  const bool clamped = e_a < floor;
-  if (clamped) e_a = floor;
-  return HopRate{m_nu * std::exp(-m_beta * e_a), e_a, clamped};
 }
 
 }  // namespace hkmc::barriers

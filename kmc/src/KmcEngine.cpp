@@ -100,12 +100,17 @@ void KmcEngine::update_pair_field(int site, const lattice::CellIndex& cell, Occu
   const int col_before = h->field_column(before), col_now = h->field_column(m_occupancy[site]);
   if (col_before == col_now) return;
   const std::size_t stride = h->field_stride();
-  const bool interior = m_supercell.interior(cell, h->reach());
-  for (const auto& link : h->field_links(m_supercell.mobile_of(site))) {
-    const int partner = interior ? site + link.delta : m_supercell.shifted_from(cell, link.other);
-    std::uint8_t* counts = m_pair_field.data() + partner * stride + link.index;
+  auto update = [&](int partner, int index) {
+    std::uint8_t* counts = m_pair_field.data() + static_cast<std::size_t>(partner) * stride + index;
     if (col_before >= 0) --counts[col_before];
     if (col_now >= 0) ++counts[col_now];
+  };
+  const auto& links = h->field_links(m_supercell.mobile_of(site));
+  if (m_supercell.interior(cell, h->reach())) {
+    for (const auto& link : links) update(site + link.delta, link.index);
+  } else {
+    const auto frame = m_supercell.frame(cell, h->reach());
+    for (const auto& link : links) update(frame.site(link.other), link.index);
   }
 }
 
@@ -161,7 +166,7 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
   const int codes = m_model.codes();
   const int stride = h.field_stride();
   auto field_of = [&](int s) { return stride ? m_pair_field.data() + static_cast<std::size_t>(s) * stride : nullptr; };
-  const bool interior = m_supercell.interior(cell, m_model.reach());
+  const bool interior = m_supercell.interior(cell, m_model.slot_reach());
   const Occupant here = m_occupancy[site];
   constexpr int kCachedCodes = 16;
   double origin_part[kCachedCodes];
@@ -218,8 +223,8 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
     }
     for (int i = 1; i < changed.n; ++i)
       parts[i] = h.site_part(changed.mobile[i], m_occupancy[sites[i]], after[i], field_of(sites[i]));
-    const double delta_e = h.combine_parts(changed, parts, std::span<const int>(sites, changed.n),
-                                           std::span<const Occupant>(after, changed.n), m_occupancy);
+    const double delta_e = h.combine(changed, parts, m_model.bond_part(table), std::span<const int>(sites, changed.n),
+                                     std::span<const Occupant>(after, changed.n), m_occupancy);
     const auto r = m_model.tabulated_rate(table, delta_e);
     m_rates[base + k] = r.rate_hz;
     m_clamped[base + k] = r.clamped;
@@ -330,8 +335,9 @@ void KmcEngine::execute(const PlannedEvent& event) {
       }
     } else {
       const auto& offsets = m_model.dependents(mobile);
+      const auto frame = m_supercell.frame(changed_cell[i], m_model.reach());
       for (std::size_t j = 0; j < offsets.size(); ++j) {
-        const int x = m_supercell.shifted_from(changed_cell[i], offsets[j]);
+        const int x = frame.site(offsets[j]);
         if (is_defect(x)) impact(m_defect_at_site.find(x), slots[j]);
       }
     }

@@ -84,6 +84,30 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
         m_changed[m].push_back(m_hamiltonian->changed_sites(sites));
       }
   }
+  if (field_rates()) {
+    // The bond part of every tabulated hop's ΔE: it depends on the hop and
+    // its occupants only (LatticeHamiltonian::bond_part).
+    m_bond_table.assign(m_e_kra_table.size(), 0.0);
+    for (int m = 0; m < n_mobile; ++m)
+      for (int k = 0; k < static_cast<int>(m_catalog.slots(m).size()); ++k)
+        for (int moving = 1; moving < m_codes; ++moving)
+          for (int pushed = 0; pushed < m_codes; ++pushed) {
+            const auto s = static_cast<Occupant>(moving), p = static_cast<Occupant>(pushed);
+            // Occupants of origin, (via,) target before and after, as delta_energy() lists them.
+            Occupant before[3] = {kEmpty, s, kEmpty}, after[3] = {s, kEmpty, kEmpty};
+            switch (m_catalog.mechanisms()[m_catalog.slots(m)[k].mechanism].kind) {
+              case MechanismKind::kVacancy:
+                break;
+              case MechanismKind::kInterstitial:
+                before[0] = s, before[1] = kEmpty, after[0] = kEmpty, after[1] = s;
+                break;
+              case MechanismKind::kInterstitialcy:
+                before[0] = s, before[1] = p, after[0] = kEmpty, after[1] = s, after[2] = p;
+                break;
+            }
+            m_bond_table[cache_index(m, k, s, p)] = m_hamiltonian->bond_part(m_changed[m][k], before, after);
+          }
+  }
   m_fast_slots.assign(n_mobile, {});
   for (int m = 0; m < n_mobile; ++m)
     for (int k = 0; k < static_cast<int>(m_catalog.slots(m).size()); ++k) {
@@ -139,10 +163,16 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       widen(o);
     }
   for (int m = 0; m < n_mobile; ++m)
-    for (const auto& fs : m_fast_slots[m]) {
-      widen(fs.target);
-      if (fs.via.mobile >= 0) widen(fs.via);
-    }
+    for (const auto& fs : m_fast_slots[m])
+      for (const auto& o : {fs.target, fs.via})
+        if (o.mobile >= 0)
+          for (int d = 0; d < 3; ++d) m_slot_reach = std::max(m_slot_reach, std::abs(o.cell[d]));
+  m_reach = std::max(m_reach, m_slot_reach);
+  // The engines index sites near the box faces through Supercell::Frame.
+  if (m_reach > lattice::Supercell::kFrameReach)
+    throw InputError("the hops, their environments and the Hamiltonian's clusters reach " + std::to_string(m_reach) +
+                     " unit cells from a site; at most " + std::to_string(lattice::Supercell::kFrameReach) +
+                     " are supported (use fewer or shorter interaction shells, or a smaller r_env)");
 }
 
 std::optional<double> KmcModel::barrier(int mobile, int slot_index, Occupant moving,

@@ -285,8 +285,9 @@ void SectorKmcEngine::execute(Sector& s, int region, int leaf, int d, int slot_i
     const auto& offsets = m_model.dependents(mobile);
     const auto& deltas = m_model.dependent_deltas(mobile);
     const bool interior = m_supercell.interior(changed_cell[i], m_model.reach());
+    const auto frame = m_supercell.frame(changed_cell[i], interior ? 0 : m_model.reach());
     for (std::size_t j = 0; j < offsets.size(); ++j) {
-      const int x = interior ? changed[i] + deltas[j] : m_supercell.shifted_from(changed_cell[i], offsets[j]);
+      const int x = interior ? changed[i] + deltas[j] : frame.site(offsets[j]);
       if (!has_defect(x)) continue;  // the bitmap rules out most sites cheaply
       const int w = defect_at(x);
       if (w < 0 || w == d) continue;

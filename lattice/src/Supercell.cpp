@@ -3,6 +3,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 #include "hkmc/common/Error.hpp"
 
@@ -27,6 +28,17 @@ Supercell::Supercell(Crystal crystal, CellIndex dims)
                      " mobile sites; at most " +
                      std::to_string(std::numeric_limits<int>::max() / 2) + " are supported");
   }
+}
+
+Supercell::Frame Supercell::frame(const CellIndex& cell, int reach) const {
+  static_assert(kFrameReach <= kWrapReach);
+  if (reach < 0 || reach > kFrameReach) throw std::logic_error("Supercell::frame: reach beyond kFrameReach");
+  const int stride[3] = {m_dims[1] * m_dims[2] * m_mobile_count, m_dims[2] * m_mobile_count, m_mobile_count};
+  Frame f;
+  for (int d = 0; d < 3; ++d)
+    for (int o = -reach; o <= reach; ++o)
+      f.m_base[d][o + kFrameReach] = m_wrap[d][cell[d] + o + kWrapReach] * stride[d];
+  return f;
 }
 
 Eigen::Vector3d Supercell::cell_frac(int site) const {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include "hkmc/common/Error.hpp"
 #include "hkmc/lattice/HopCatalog.hpp"
@@ -117,6 +118,34 @@ TEST_CASE("supercell indexing round-trips and wraps periodically") {
   CHECK(sc.shifted(s, SiteOffset{1, {1, 1, 1}}) == sc.site({0, 0, 0}, 1));
   CHECK(sc.shifted(s, SiteOffset{2, {-3, -4, -5}}) == sc.site({2, 3, 4}, 2));
   CHECK(sc.min_width() == doctest::Approx(18.0));
+}
+
+TEST_CASE("a frame gives the periodically wrapped sites of every offset within its reach") {
+  // Reference: shifted_from(), which wraps each coordinate on its own. Every
+  // cell of a box smaller than the frame's reach in one axis (offsets wrap
+  // more than once there) and every offset up to reach 3, all basis sites.
+  Supercell sc(make_perovskite(6.0, true), {3, 7, 5});
+  const int reach = 3;
+  int checked = 0, wrapped = 0;
+  for (int x = 0; x < 3; ++x)
+    for (int y = 0; y < 7; ++y)
+      for (int z = 0; z < 5; ++z) {
+        const CellIndex cell{x, y, z};
+        const auto frame = sc.frame(cell, reach);
+        for (int dx = -reach; dx <= reach; ++dx)
+          for (int dy = -reach; dy <= reach; ++dy)
+            for (int dz = -reach; dz <= reach; ++dz)
+              for (int m = 0; m < sc.mobile_count(); ++m) {
+                const SiteOffset o{m, {dx, dy, dz}};
+                const int expected = sc.shifted_from(cell, o);
+                if (frame.site(o) != expected) FAIL("frame differs at cell ", x, y, z, " offset ", dx, dy, dz);
+                ++checked;
+                wrapped += !sc.interior(cell, reach);
+              }
+      }
+  CHECK(checked == 3 * 7 * 5 * 343 * sc.mobile_count());
+  CHECK(wrapped == checked);  // no cell of this box is interior at reach 3
+  CHECK_THROWS_AS(sc.frame({0, 0, 0}, Supercell::kFrameReach + 1), std::logic_error);
 }
 
 TEST_CASE("a supercell too small for r_env is refused") {

@@ -128,23 +128,28 @@ class LatticeHamiltonian {
     const std::size_t row = static_cast<std::size_t>(mobile) * m_codes;
     double part = m_point[row + after] - m_point[row + before];
     if (before == after || !field) return part;
-    const auto& tables = m_channel_tables[mobile];
-    const int columns = static_cast<int>(m_column_code.size());
-    for (std::size_t ch = 0; ch < tables.size(); ++ch, field += columns) {
-      const double* j_after = &m_pair_j[tables[ch] + after * m_codes];
-      const double* j_before = &m_pair_j[tables[ch] + before * m_codes];
-      for (int col = 0; col < columns; ++col) {
-        const int c = m_column_code[col];
-        part += field[col] * (j_after[c] - j_before[c]);
-      }
-    }
+    const double* w = &m_field_weights[field_weight_index(mobile, before, after)];
+    for (int i = 0, n = m_field_width[mobile]; i < n; ++i) part += field[i] * w[i];
     return part;
   }
   // ΔE from the site parts (parts[k] of sites[k]): their sum, the clusters
-  // among the changed sites, and the triplets.
+  // among the changed sites (bond_part), and the triplets.
   double combine_parts(const ChangedSites& changed, const double* parts, std::span<const int> sites,
                        std::span<const lattice::Occupant> after,
                        std::span<const lattice::Occupant> occupancy) const;
+  // The correction for the pair clusters among the changed sites when they
+  // go from before[k] to after[k]: a function of the occupants alone, so a
+  // caller may tabulate it per kind of hop (the engine does) and pass it to
+  // combine(); combine_parts() computes it from the occupancy.
+  double bond_part(const ChangedSites& changed, const lattice::Occupant* before, const lattice::Occupant* after) const;
+  double combine(const ChangedSites& changed, const double* parts, double bonds, std::span<const int> sites,
+                 std::span<const lattice::Occupant> after, std::span<const lattice::Occupant> occupancy) const {
+    double delta = 0.0;
+    for (int k = 0; k < changed.n; ++k) delta += parts[k];
+    delta += bonds;
+    if (m_triplet_types > 0) delta += triplet_delta(sites, after, occupancy);
+    return delta;
+  }
   bool empty() const { return m_pair_types == 0 && m_triplet_types == 0 && !m_has_points; }
 
  private:
@@ -179,6 +184,11 @@ class LatticeHamiltonian {
   std::vector<std::vector<int>> m_channel_tables;     // by mobile basis: table of each channel
   std::vector<std::vector<FieldLink>> m_field_links;  // by mobile basis
   int m_field_stride = 0;
+  std::vector<double> m_field_weights;  // site_part's J differences, field_stride() per (mobile, before, after)
+  std::vector<int> m_field_width;       // by mobile basis: channels × columns
+  std::size_t field_weight_index(int mobile, int before, int after) const {
+    return ((static_cast<std::size_t>(mobile) * m_codes + before) * m_codes + after) * m_field_stride;
+  }
   std::vector<int> m_column_of;    // by code: pair-field column, -1 for none
   std::vector<int> m_column_code;  // by column: code
   double m_range = 0.0;

@@ -6,6 +6,9 @@
 // in the field F (V/Å). Because E_KRA is the same for a hop and its reverse,
 // detailed balance holds exactly. Clamp: the transition state never lies below
 // either end state, E_a >= max(0, ΔE - W); a clamped hop is reported.
+#include <algorithm>
+#include <cmath>
+
 namespace hkmc::barriers {
 
 struct HopRate {
@@ -17,7 +20,14 @@ struct HopRate {
 class RateLaw {
  public:
   RateLaw(double attempt_frequency_hz, double temperature_k);
-  HopRate rate(double e_kra_ev, double delta_e_ev, double field_work_ev) const;
+  // Inline: the engines call it for every rate they recompute.
+  HopRate rate(double e_kra_ev, double delta_e_ev, double field_work_ev) const {
+    double e_a = e_kra_ev + 0.5 * delta_e_ev - 0.5 * field_work_ev;
+    const double floor = std::max(0.0, delta_e_ev - field_work_ev);
+    const bool clamped = e_a < floor;
+    if (clamped) e_a = floor;
+    return HopRate{m_nu * std::exp(-m_beta * e_a), e_a, clamped};
+  }
   double attempt_frequency_hz() const { return m_nu; }
   double temperature_k() const { return m_temperature; }
   double beta_per_ev() const { return m_beta; }

@@ -143,6 +143,8 @@ class KmcModel {
   barriers::HopRate tabulated_rate(int table_index, double delta_e_ev) const {
     return m_rate_law.rate(m_e_kra_table[table_index], delta_e_ev, m_work_table[table_index]);
   }
+  // LatticeHamiltonian::bond_part of the hop with this table index (field_rates()).
+  double bond_part(int table_index) const { return m_bond_table[table_index]; }
   // The sites the hop `slot` of basis site `mobile` changes, as ΔE reads them
   // (origin, via if any, target).
   const barriers::LatticeHamiltonian::ChangedSites& changed_sites(int mobile, int slot) const {
@@ -150,7 +152,7 @@ class KmcModel {
   }
   const std::vector<FastSlot>& fast_slots(int mobile) const { return m_fast_slots[mobile]; }
   // tabulated(): the rate of fast slot `fs` of a defect at `site` in cell
-  // `cell` (`interior`: Supercell::interior(cell, reach()), so the linear
+  // `cell` (`interior`: Supercell::interior(cell, slot_reach()), so the linear
   // deltas apply), or null when the hop is blocked. The decisions of hop_rate.
   const barriers::HopRate* tabulated_hop(const FastSlot& fs, int site, const lattice::CellIndex& cell, bool interior,
                                          std::span<const lattice::Occupant> occupancy) const {
@@ -218,7 +220,7 @@ class KmcModel {
   double tabulated_rates(int site, const lattice::CellIndex& cell, std::span<const lattice::Occupant> occupancy,
                          double* rates, std::uint8_t* clamped) const {
     const auto& slots = m_fast_slots[m_supercell.mobile_of(site)];
-    const bool interior = m_supercell.interior(cell, m_reach);
+    const bool interior = m_supercell.interior(cell, m_slot_reach);
     double total = 0.0;
     for (std::size_t k = 0; k < slots.size(); ++k) {
       const barriers::HopRate* r = tabulated_hop(slots[k], site, cell, interior, occupancy);
@@ -246,6 +248,9 @@ class KmcModel {
   // Largest cell offset (any axis) in fast slots and dependents: sites at
   // least this far from every face may use the linear deltas.
   int reach() const { return m_reach; }
+  // Largest cell offset of a hop's target or via: a defect at least this far
+  // from every face may use the fast slots' linear deltas.
+  int slot_reach() const { return m_slot_reach; }
 
  private:
   // E_KRA from the provider, or nothing when `scratch` collects missing keys
@@ -291,6 +296,7 @@ class KmcModel {
   // (eV) and the field's work (eV).
   std::vector<double> m_e_kra_table;
   std::vector<double> m_work_table;
+  std::vector<double> m_bond_table;  // field_rates(): bond part of ΔE by table index
   std::vector<std::vector<FastSlot>> m_fast_slots;
   // Per basis site and slot: Supercell::linear_delta of each environment site.
   std::vector<std::vector<std::vector<int>>> m_env_deltas;
@@ -301,6 +307,7 @@ class KmcModel {
   std::vector<std::vector<std::uint64_t>> m_dependent_slots;
   std::vector<std::vector<std::uint8_t>> m_dependent_is_interstitial;
   int m_reach = 0;
+  int m_slot_reach = 0;  // of the fast slots' targets and vias only
   int m_memo_code_bits = 0;   // bits per environment code in a memo key; 0: no memo
   int m_memo_class_shift = 0; // the hop class sits above the codes and the moving species
   mutable std::atomic<std::int64_t> m_memo_hits{0};

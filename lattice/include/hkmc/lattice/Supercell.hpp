@@ -65,6 +65,25 @@ class Supercell {
     return n;
   }
 
+  // The sites at offsets of at most `reach` cells (any axis) from one cell,
+  // with the periodic wrap done once per axis and offset: loops over many
+  // offsets near the box faces then add three table entries per site
+  // instead of wrapping each one.
+  static constexpr int kFrameReach = 8;
+  class Frame {
+   public:
+    int site(const SiteOffset& o) const {
+      return m_base[0][o.cell[0] + kFrameReach] + m_base[1][o.cell[1] + kFrameReach] +
+             m_base[2][o.cell[2] + kFrameReach] + o.mobile;
+    }
+
+   private:
+    friend class Supercell;
+    std::array<std::array<int, 2 * kFrameReach + 1>, 3> m_base;
+  };
+  // reach <= kFrameReach (throws std::logic_error otherwise: callers check).
+  Frame frame(const CellIndex& cell, int reach) const;
+
   // Index difference between the site at `offset` from a site of basis
   // `from_mobile` and that site, valid whenever no periodic wrap occurs, i.e.
   // for sites at least `reach(offset)` cells away from every box face: the
