@@ -1,6 +1,7 @@
 #include "hkmc/kmc/KmcEngine.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "hkmc/common/Error.hpp"
@@ -81,7 +82,7 @@ void KmcEngine::set_barrier_memo(bool on) {
 }
 
 void KmcEngine::rebuild_defect_bits() {
-  m_defect_bits.assign((m_occupancy.size() + 63) / 64, 0);
+  m_defect_bits.assign((m_occupancy.size() + 63) / 64 + 1, 0);  // + 1: defect_window reads one word past a site
   for (const auto& d : m_defects) m_defect_bits[d.site >> 6] |= std::uint64_t{1} << (d.site & 63);
 }
 
@@ -320,25 +321,28 @@ void KmcEngine::execute(const PlannedEvent& event) {
       }
     m_impacted.emplace_back(w, slots);
   };
-  for (int i = 0; i < 3; ++i) {
-    if (changed[i] < 0) continue;
-    const int mobile = m_supercell.mobile_of(changed[i]);
-    const auto& slots = m_model.dependent_slots(mobile);
-    // The defect bitmap (one bit a site: stays in L1 where the occupancy
-    // would not) rules out most sites before the defect index is loaded.
-    auto is_defect = [this](int x) { return m_defect_bits[x >> 6] >> (x & 63) & 1u; };
-    if (m_supercell.interior(changed_cell[i], m_model.reach())) {
-      const auto& deltas = m_model.dependent_deltas(mobile);
-      for (std::size_t j = 0; j < deltas.size(); ++j) {
-        const int x = changed[i] + deltas[j];
-        if (is_defect(x)) impact(m_defect_at_site.find(x), slots[j]);
+  // The hop's impact list: rows of consecutive sites, each tested against
+  // the defect bitmap (one bit a site: stays in L1 where the occupancy would
+  // not) a word at a time; near a face along the fastest axis, where a row's
+  // sites are not consecutive, member by member.
+  const auto& list = m_model.impact_list(m_supercell.mobile_of(origin), event.slot);
+  const bool interior = m_supercell.interior(origin_cell, list.reach);
+  const int nz = m_supercell.dims()[2];
+  const bool rows_consecutive = origin_cell[2] >= list.z_reach && origin_cell[2] < nz - list.z_reach;
+  const auto frame = m_supercell.frame(origin_cell, interior ? 0 : list.reach);
+  for (const auto& row : list.rows) {
+    if (rows_consecutive) {
+      const int start = interior ? origin + row.delta : frame.site(row.start);
+      for (std::uint64_t hits = defect_window(start) & row.members; hits; hits &= hits - 1) {
+        const int bit = std::countr_zero(hits);
+        const int member = row.first + std::popcount(row.members & ((std::uint64_t{1} << bit) - 1));
+        impact(m_defect_at_site.find(start + bit), list.slots[member]);
       }
     } else {
-      const auto& offsets = m_model.dependents(mobile);
-      const auto frame = m_supercell.frame(changed_cell[i], m_model.reach());
-      for (std::size_t j = 0; j < offsets.size(); ++j) {
-        const int x = frame.site(offsets[j]);
-        if (is_defect(x)) impact(m_defect_at_site.find(x), slots[j]);
+      const int end = row.first + std::popcount(row.members);
+      for (int member = row.first; member < end; ++member) {
+        const int x = frame.site(list.offsets[member]);
+        if (m_defect_bits[x >> 6] >> (x & 63) & 1u) impact(m_defect_at_site.find(x), list.slots[member]);
       }
     }
   }

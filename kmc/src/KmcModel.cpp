@@ -1,6 +1,7 @@
 #include "hkmc/kmc/KmcModel.hpp"
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 
 #include "hkmc/common/Error.hpp"
@@ -168,11 +169,58 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
         if (o.mobile >= 0)
           for (int d = 0; d < 3; ++d) m_slot_reach = std::max(m_slot_reach, std::abs(o.cell[d]));
   m_reach = std::max(m_reach, m_slot_reach);
-  // The engines index sites near the box faces through Supercell::Frame.
-  if (m_reach > lattice::Supercell::kFrameReach)
+  // The engines index sites near the box faces through Supercell::Frame,
+  // up to a hop's reach plus its dependents' (impact lists).
+  constexpr int kMaxReach = lattice::Supercell::kFrameReach / 2;
+  if (m_reach > kMaxReach)
     throw InputError("the hops, their environments and the Hamiltonian's clusters reach " + std::to_string(m_reach) +
-                     " unit cells from a site; at most " + std::to_string(lattice::Supercell::kFrameReach) +
+                     " unit cells from a site; at most " + std::to_string(kMaxReach) +
                      " are supported (use fewer or shorter interaction shells, or a smaller r_env)");
+  build_impact_lists();
+}
+
+void KmcModel::build_impact_lists() {
+  // For each hop: the union over its changed sites of their dependents, as
+  // offsets from the origin's cell with the slots they read, sorted into
+  // rows of consecutive site indices (fixed cell offsets along the two slow
+  // axes, at most 64 sites along the fastest one).
+  const int n_mobile = m_supercell.mobile_count();
+  const int M = n_mobile;
+  m_impact.assign(n_mobile, {});
+  for (int m = 0; m < n_mobile; ++m)
+    for (const auto& slot : m_catalog.slots(m)) {
+      std::vector<SiteOffset> changed{SiteOffset{m, {0, 0, 0}}, slot.target};
+      if (slot.via.mobile >= 0) changed.push_back(slot.via);
+      // (dx, dy, position along the row = dz * M + mobile) -> slots
+      std::map<std::array<int, 3>, std::uint64_t> entries;
+      for (const auto& c : changed)
+        for (std::size_t j = 0; j < m_dependents[c.mobile].size(); ++j) {
+          const SiteOffset& o = m_dependents[c.mobile][j];
+          const std::array<int, 3> at{c.cell[0] + o.cell[0], c.cell[1] + o.cell[1], (c.cell[2] + o.cell[2]) * M + o.mobile};
+          entries[at] |= m_dependent_slots[c.mobile][j];
+        }
+      ImpactList list;
+      for (const auto& [at, slots] : entries) {
+        const int dz = at[2] >= 0 ? at[2] / M : -((-at[2] + M - 1) / M);
+        const SiteOffset offset{at[2] - dz * M, {at[0], at[1], dz}};
+        list.reach = std::max({list.reach, std::abs(at[0]), std::abs(at[1]), std::abs(dz)});
+        list.z_reach = std::max(list.z_reach, std::abs(dz));
+        ImpactRow* row = list.rows.empty() ? nullptr : &list.rows.back();
+        const bool same_row = row && row->start.cell[0] == at[0] && row->start.cell[1] == at[1] &&
+                              at[2] - (row->start.cell[2] * M + row->start.mobile) < 64;
+        if (!same_row) {
+          list.rows.push_back(ImpactRow{offset, m_supercell.linear_delta(offset, m), 0, 0,
+                                        static_cast<int>(list.slots.size())});
+          row = &list.rows.back();
+        }
+        const int bit = at[2] - (row->start.cell[2] * M + row->start.mobile);
+        row->members |= std::uint64_t{1} << bit;
+        row->length = bit + 1;
+        list.slots.push_back(slots);
+        list.offsets.push_back(offset);
+      }
+      m_impact[m].push_back(std::move(list));
+    }
 }
 
 std::optional<double> KmcModel::barrier(int mobile, int slot_index, Occupant moving,

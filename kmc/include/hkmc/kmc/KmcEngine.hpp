@@ -132,6 +132,12 @@ class KmcEngine {
   // of a site whose occupant went from `before` to the current one.
   void rebuild_pair_field();
   void rebuild_defect_bits();
+  // The defect bits of the 64 sites from `site` on (bit i: site + i).
+  std::uint64_t defect_window(int site) const {
+    const int word = site >> 6, shift = site & 63;
+    const std::uint64_t low = m_defect_bits[word] >> shift;
+    return shift ? low | m_defect_bits[word + 1] << (64 - shift) : low;
+  }
   void update_pair_field(int site, const lattice::CellIndex& cell, lattice::Occupant before);
   // On-demand barriers: computes the keys the last refreshes found missing
   // (in parallel, inside the provider) and refreshes those defects again.

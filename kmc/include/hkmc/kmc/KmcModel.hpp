@@ -245,6 +245,25 @@ class KmcModel {
   const std::vector<std::uint8_t>& dependent_is_interstitial(int mobile) const {
     return m_dependent_is_interstitial[mobile];
   }
+  // The defects whose rates may read a site hop `slot` of a defect on basis
+  // site `mobile` changes (the union of its changed sites' dependents), as
+  // offsets from the origin's cell, in rows of consecutive site indices so
+  // that the engine tests a row against its defect bitmap in one go.
+  struct ImpactRow {
+    lattice::SiteOffset start;  // the row's first site
+    int delta;                  // Supercell::linear_delta(start, mobile)
+    int length;                 // sites in the row, <= 64
+    std::uint64_t members;      // bit i: site start + i is a dependent
+    int first;                  // its first member's index in ImpactList::slots / offsets
+  };
+  struct ImpactList {
+    std::vector<ImpactRow> rows;
+    std::vector<std::uint64_t> slots;           // per member: the slots that read a changed site
+    std::vector<lattice::SiteOffset> offsets;   // per member: where it is
+    int reach = 0;    // largest cell offset of a member (any axis)
+    int z_reach = 0;  // along the fastest axis, within which rows stay consecutive
+  };
+  const ImpactList& impact_list(int mobile, int slot) const { return m_impact[mobile][slot]; }
   // Largest cell offset (any axis) in fast slots and dependents: sites at
   // least this far from every face may use the linear deltas.
   int reach() const { return m_reach; }
@@ -306,6 +325,8 @@ class KmcModel {
   std::vector<std::vector<int>> m_dependent_deltas;
   std::vector<std::vector<std::uint64_t>> m_dependent_slots;
   std::vector<std::vector<std::uint8_t>> m_dependent_is_interstitial;
+  std::vector<std::vector<ImpactList>> m_impact;  // by basis site and slot
+  void build_impact_lists();
   int m_reach = 0;
   int m_slot_reach = 0;  // of the fast slots' targets and vias only
   int m_memo_code_bits = 0;   // bits per environment code in a memo key; 0: no memo

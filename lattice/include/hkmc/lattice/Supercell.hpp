@@ -69,7 +69,7 @@ class Supercell {
   // with the periodic wrap done once per axis and offset: loops over many
   // offsets near the box faces then add three table entries per site
   // instead of wrapping each one.
-  static constexpr int kFrameReach = 8;
+  static constexpr int kFrameReach = 16;
   class Frame {
    public:
     int site(const SiteOffset& o) const {
@@ -113,7 +113,7 @@ class Supercell {
   double min_width() const;
 
  private:
-  static constexpr int kWrapReach = 8;
+  static constexpr int kWrapReach = 16;
   Crystal m_crystal;
   CellIndex m_dims;
   int m_mobile_count;
