@@ -115,6 +115,27 @@ void KmcEngine::update_pair_field(int site, const lattice::CellIndex& cell, Occu
   }
 }
 
+void KmcEngine::apply_field_updates(const KmcModel::FieldUpdateList& list, int origin,
+                                    const lattice::CellIndex& origin_cell) {
+  // After the hop the origin holds the ion that moved; the vacancy's column
+  // (pair terms with "Va") changes the other way.
+  const auto& h = *m_model.hamiltonian();
+  const int col = h.field_column(m_occupancy[origin]), col_vacancy = h.field_column(kEmpty);
+  if (col < 0 && col_vacancy < 0) return;
+  const std::size_t stride = h.field_stride();
+  auto update = [&](int partner, const KmcModel::FieldUpdate& u) {
+    std::uint8_t* counts = &m_pair_field[static_cast<std::size_t>(partner) * stride + u.index];
+    if (col >= 0) counts[col] = static_cast<std::uint8_t>(counts[col] + u.sign);
+    if (col_vacancy >= 0) counts[col_vacancy] = static_cast<std::uint8_t>(counts[col_vacancy] - u.sign);
+  };
+  if (m_supercell.interior(origin_cell, list.reach)) {
+    for (const auto& u : list.updates) update(origin + u.delta, u);
+  } else {
+    const auto frame = m_supercell.frame(origin_cell, list.reach);
+    for (const auto& u : list.updates) update(frame.site(u.partner), u);
+  }
+}
+
 void KmcEngine::refresh_defect(int d, std::uint64_t slots_to_update) {
   const int site = m_defects[d].site;
   const int mobile = m_supercell.mobile_of(site);
@@ -306,8 +327,13 @@ void KmcEngine::execute(const PlannedEvent& event) {
   m_time_s += event.dt_s;
   ++m_events;
 
-  for (int i = 0; i < 3; ++i)
-    if (changed[i] >= 0) update_pair_field(changed[i], changed_cell[i], before[i]);
+  if (const auto* updates = m_pair_field.empty() ? nullptr : m_model.vacancy_field_updates(
+                                                                 m_supercell.mobile_of(origin), event.slot)) {
+    apply_field_updates(*updates, origin, origin_cell);
+  } else {
+    for (int i = 0; i < 3; ++i)
+      if (changed[i] >= 0) update_pair_field(changed[i], changed_cell[i], before[i]);
+  }
   refresh_defect(event.defect);
   // The other defects whose rates read a changed site, with the slots that
   // read one (a slot whose inputs did not change keeps its rate).

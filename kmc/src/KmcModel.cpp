@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <cmath>
 
 #include "hkmc/common/Error.hpp"
@@ -177,6 +178,36 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
                      " unit cells from a site; at most " + std::to_string(kMaxReach) +
                      " are supported (use fewer or shorter interaction shells, or a smaller r_env)");
   build_impact_lists();
+  if (m_hamiltonian && m_hamiltonian->field_stride() > 0) build_field_updates();
+}
+
+void KmcModel::build_field_updates() {
+  const int n_mobile = m_supercell.mobile_count();
+  m_field_updates.assign(n_mobile, {});
+  for (int m = 0; m < n_mobile; ++m)
+    for (const auto& slot : m_catalog.slots(m)) {
+      FieldUpdateList list;
+      if (m_catalog.mechanisms()[slot.mechanism].kind != MechanismKind::kVacancy) {
+        list.reach = -1;
+        m_field_updates[m].push_back(std::move(list));
+        continue;
+      }
+      // (partner offset from the origin's cell, field index) -> net change
+      std::map<std::tuple<int, int, int, int, int>, int> net;
+      for (const auto& [end, sign] : {std::pair{SiteOffset{m, {0, 0, 0}}, +1}, std::pair{slot.target, -1}})
+        for (const auto& link : m_hamiltonian->field_links(end.mobile)) {
+          const auto& o = link.other;
+          net[{end.cell[0] + o.cell[0], end.cell[1] + o.cell[1], end.cell[2] + o.cell[2], o.mobile, link.index}] += sign;
+        }
+      for (const auto& [key, change] : net) {
+        if (change == 0) continue;
+        const auto [dx, dy, dz, mobile, index] = key;
+        const SiteOffset partner{mobile, {dx, dy, dz}};
+        list.updates.push_back(FieldUpdate{partner, m_supercell.linear_delta(partner, m), index, change});
+        list.reach = std::max({list.reach, std::abs(dx), std::abs(dy), std::abs(dz)});
+      }
+      m_field_updates[m].push_back(std::move(list));
+    }
 }
 
 void KmcModel::build_impact_lists() {

@@ -139,6 +139,8 @@ class KmcEngine {
     return shift ? low | m_defect_bits[word + 1] << (64 - shift) : low;
   }
   void update_pair_field(int site, const lattice::CellIndex& cell, lattice::Occupant before);
+  // The same for a whole vacancy hop at once (KmcModel::vacancy_field_updates).
+  void apply_field_updates(const KmcModel::FieldUpdateList& list, int origin, const lattice::CellIndex& origin_cell);
   // On-demand barriers: computes the keys the last refreshes found missing
   // (in parallel, inside the provider) and refreshes those defects again.
   void settle_missing();

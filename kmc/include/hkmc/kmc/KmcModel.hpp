@@ -264,6 +264,26 @@ class KmcModel {
     int z_reach = 0;  // along the fastest axis, within which rows stay consecutive
   };
   const ImpactList& impact_list(int mobile, int slot) const { return m_impact[mobile][slot]; }
+  // With a pair field (LatticeHamiltonian::field_stride() > 0), the net
+  // count changes a vacancy hop makes: its origin gains the moving species
+  // and its target loses it, so each partner of either end changes by ±1 in
+  // the moving species' column (∓1 in the vacancy's, if pair terms give "Va"
+  // an energy); a partner in the same shell of both ends
+  // cancels and is left out. Offsets from the origin's cell. Null for other
+  // mechanisms (the engine updates those site by site).
+  struct FieldUpdate {
+    lattice::SiteOffset partner;
+    int delta;  // Supercell::linear_delta(partner, mobile)
+    int index;  // channel * columns in the partner's counts
+    int sign;   // +1 or -1
+  };
+  struct FieldUpdateList {
+    std::vector<FieldUpdate> updates;
+    int reach = 0;  // largest cell offset of a partner (any axis)
+  };
+  const FieldUpdateList* vacancy_field_updates(int mobile, int slot) const {
+    return m_field_updates.empty() || m_field_updates[mobile][slot].reach < 0 ? nullptr : &m_field_updates[mobile][slot];
+  }
   // Largest cell offset (any axis) in fast slots and dependents: sites at
   // least this far from every face may use the linear deltas.
   int reach() const { return m_reach; }
@@ -327,6 +347,8 @@ class KmcModel {
   std::vector<std::vector<std::uint8_t>> m_dependent_is_interstitial;
   std::vector<std::vector<ImpactList>> m_impact;  // by basis site and slot
   void build_impact_lists();
+  std::vector<std::vector<FieldUpdateList>> m_field_updates;  // by basis site and slot; reach -1: none
+  void build_field_updates();
   int m_reach = 0;
   int m_slot_reach = 0;  // of the fast slots' targets and vias only
   int m_memo_code_bits = 0;   // bits per environment code in a memo key; 0: no memo
