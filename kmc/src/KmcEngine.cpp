@@ -129,7 +129,13 @@ void KmcEngine::apply_field_updates(const KmcModel::FieldUpdateList& list, int o
     if (col_vacancy >= 0) counts[col_vacancy] = static_cast<std::uint8_t>(counts[col_vacancy] - u.sign);
   };
   if (m_supercell.interior(origin_cell, list.reach)) {
-    for (const auto& u : list.updates) update(origin + u.delta, u);
+    std::uint8_t* here = &m_pair_field[static_cast<std::size_t>(origin) * stride];
+    for (const int c : {col, col_vacancy}) {
+      if (c < 0) continue;
+      const int gain = c == col ? 1 : -1;
+      for (const int at : list.gains) here[at + c] = static_cast<std::uint8_t>(here[at + c] + gain);
+      for (const int at : list.losses) here[at + c] = static_cast<std::uint8_t>(here[at + c] - gain);
+    }
   } else {
     const auto frame = m_supercell.frame(origin_cell, list.reach);
     for (const auto& u : list.updates) update(frame.site(u.partner), u);

@@ -203,7 +203,10 @@ void KmcModel::build_field_updates() {
         if (change == 0) continue;
         const auto [dx, dy, dz, mobile, index] = key;
         const SiteOffset partner{mobile, {dx, dy, dz}};
-        list.updates.push_back(FieldUpdate{partner, m_supercell.linear_delta(partner, m), index, change});
+        const int delta = m_supercell.linear_delta(partner, m);
+        list.updates.push_back(FieldUpdate{partner, delta, index, change});
+        for (int n = 0; n < std::abs(change); ++n)
+          (change > 0 ? list.gains : list.losses).push_back(delta * m_hamiltonian->field_stride() + index);
         list.reach = std::max({list.reach, std::abs(dx), std::abs(dy), std::abs(dz)});
       }
       m_field_updates[m].push_back(std::move(list));

@@ -279,6 +279,9 @@ class KmcModel {
   };
   struct FieldUpdateList {
     std::vector<FieldUpdate> updates;
+    // The same away from the faces, as byte offsets from the origin's counts
+    // (delta * field_stride() + index), split by sign.
+    std::vector<int> gains, losses;
     int reach = 0;  // largest cell offset of a partner (any axis)
   };
   const FieldUpdateList* vacancy_field_updates(int mobile, int slot) const {
