@@ -371,8 +371,7 @@ void KmcEngine::execute(const PlannedEvent& event) {
         impact(m_defect_at_site.find(start + bit), list.slots[member]);
       }
     } else {
-      const int end = row.first + std::popcount(row.members);
-      for (int member = row.first; member < end; ++member) {
+      for (int member = row.first, end = row.first + row.count; member < end; ++member) {
         const int x = frame.site(list.offsets[member]);
         if (m_defect_bits[x >> 6] >> (x & 63) & 1u) impact(m_defect_at_site.find(x), list.slots[member]);
       }

@@ -255,6 +255,7 @@ class KmcModel {
     int length;                 // sites in the row, <= 64
     std::uint64_t members;      // bit i: site start + i is a dependent
     int first;                  // its first member's index in ImpactList::slots / offsets
+    int count;                  // members
   };
   struct ImpactList {
     std::vector<ImpactRow> rows;
