@@ -243,13 +243,12 @@ void KmcModel::build_impact_lists() {
         const bool same_row = row && row->start.cell[0] == at[0] && row->start.cell[1] == at[1] &&
                               at[2] - (row->start.cell[2] * M + row->start.mobile) < 64;
         if (!same_row) {
-          list.rows.push_back(ImpactRow{offset, m_supercell.linear_delta(offset, m), 0, 0,
+          list.rows.push_back(ImpactRow{offset, m_supercell.linear_delta(offset, m), 0,
                                         static_cast<int>(list.slots.size()), 0});
           row = &list.rows.back();
         }
         const int bit = at[2] - (row->start.cell[2] * M + row->start.mobile);
         row->members |= std::uint64_t{1} << bit;
-        row->length = bit + 1;
         ++row->count;
         list.slots.push_back(slots);
         list.offsets.push_back(offset);

@@ -252,8 +252,7 @@ class KmcModel {
   struct ImpactRow {
     lattice::SiteOffset start;  // the row's first site
     int delta;                  // Supercell::linear_delta(start, mobile)
-    int length;                 // sites in the row, <= 64
-    std::uint64_t members;      // bit i: site start + i is a dependent
+    std::uint64_t members;      // bit i (< 64): site start + i is a dependent
     int first;                  // its first member's index in ImpactList::slots / offsets
     int count;                  // members
   };
