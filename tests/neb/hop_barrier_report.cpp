@@ -131,6 +131,7 @@ struct StudyOptions {
   // settings that should not matter (noise probes); < 0 = default
   double probe = -1, relax_fmax = -1, neb_fmax = -1;
   int images = -1;
+  std::string freeze_species;  // basins mode: only these elements (comma list) are frozen beyond R
 };
 
 HopRequest study_request(double r_env, unsigned seed, unsigned outer_seed, const std::string& moving,
@@ -184,6 +185,28 @@ void study(const StudyOptions& o) {
           return std::pair{near, far};
         };
         const auto [near0, far0] = split(trace.structures[0], built.initial);
+        // rms displacements of the relaxed initial state: X along and across
+        // its Pb-X-Pb axis (across = bending/tilting), Pb, Cs
+        double xpar = 0, xperp = 0, pb = 0, cs = 0;
+        int nx = 0, npb = 0, ncs = 0;
+        for (Eigen::Index i = 0; i < built.initial.positions.rows(); ++i) {
+          const Eigen::Vector3d u = minimum_image(
+              (trace.structures[0].positions.row(i) - built.initial.positions.row(i)).transpose(), built.initial.cell);
+          const std::string& el = built.initial.symbols[i];
+          if (el == "Pb") { pb += u.squaredNorm(); ++npb; }
+          else if (el == "Cs") { cs += u.squaredNorm(); ++ncs; }
+          else {
+            const Eigen::Vector3d f = built.initial.positions.row(i).transpose() / built.a;
+            int axis = 0;
+            for (int d = 0; d < 3; ++d) if (std::abs(f[d] - std::floor(f[d]) - 0.5) < 0.1) axis = d;
+            xpar += u[axis] * u[axis];
+            xperp += u.squaredNorm() - u[axis] * u[axis];
+            ++nx;
+          }
+        }
+        const std::string rms = fmt::format("rms X_par={:.3f} X_perp={:.3f} Pb={:.3f} Cs={:.3f}",
+                                            std::sqrt(xpar / nx), std::sqrt(xperp / nx), std::sqrt(pb / npb),
+                                            std::sqrt(cs / ncs));
         // saddle: highest image of the last NEB attempt
         const std::string tag = fmt::format("attempt {} image", rec.attempts);
         int saddle = -1;
@@ -192,8 +215,8 @@ void study(const StudyOptions& o) {
             saddle = static_cast<int>(k);
         }
         const double far_saddle = saddle >= 0 ? split(trace.structures[saddle], trace.structures[0]).second : -1;
-        diag += fmt::format("  [{}a,{}^3 a={:.4f} calls={} att={} u_near={:.3f} u_far={:.3f} du_far(saddle)={:.3f}]\n",
-                            r, n, rec.lattice_constant, rec.force_calls, rec.attempts, near0, far0, far_saddle);
+        diag += fmt::format("  [{}a,{}^3 a={:.4f} calls={} att={} u_near={:.3f} u_far={:.3f} du_far(saddle)={:.3f} {}]\n",
+                            r, n, rec.lattice_constant, rec.force_calls, rec.attempts, near0, far0, far_saddle, rms);
       }
     }
     fmt::print("\n{}", diag);
@@ -205,12 +228,13 @@ void study(const StudyOptions& o) {
 // pattern (components uniform in ±amp Å, std::mt19937_64(p), the same for
 // both end states) before relaxation, then relax + CI-NEB as in
 // compute_hop_barrier (no probe, one attempt). p = 0 is unperturbed. A
-// spread of E_initial or E_KRA over p means the relaxation lands in
+// --freeze-species Cs,Pb freezes only those elements beyond relax_radius.
+// A spread of E_initial or E_KRA over p means the relaxation lands in
 // different local minima: the barrier depends on where the descent starts.
 void basins(const StudyOptions& o, double amp, int patterns) {
   const BuckinghamCoulomb pot(BuckinghamCoulombParameters::cspbx3_flama_initial());
-  fmt::print("basins: perturbation amplitude {} A, {} patterns, relax_radius {} a, fixed a {} A\n", amp,
-             patterns, o.relax_radius, o.fixed_a);
+  fmt::print("basins: perturbation amplitude {} A, {} patterns, relax_radius {} a (frozen beyond: {}), fixed a {} A\n",
+             amp, patterns, o.relax_radius, o.freeze_species.empty() ? "all" : o.freeze_species, o.fixed_a);
   for (unsigned seed = o.seed_lo; seed <= o.seed_hi; ++seed) {
     const std::string moving = seed % 2 ? "Br" : "I";
     for (const auto& [r, n] : o.steps) {
@@ -225,7 +249,9 @@ void basins(const StudyOptions& o, double amp, int patterns) {
         fixed.assign(built.initial.size(), false);
         for (Eigen::Index i = 0; i < built.initial.positions.rows(); ++i)
           fixed[i] = minimum_image(built.initial.positions.row(i).transpose() - built.midpoint, built.initial.cell)
-                         .norm() > o.relax_radius * built.a + 1e-9;
+                             .norm() > o.relax_radius * built.a + 1e-9 &&
+                     (o.freeze_species.empty() ||
+                      o.freeze_species.find("," + built.initial.symbols[i] + ",") != std::string::npos);
       }
       fmt::print("seed {} ({}) {}a,{}^3:", seed, moving, r, n);
       double lo = 1e9, hi = -1e9, ilo = 1e9, ihi = -1e9;
@@ -277,6 +303,7 @@ StudyOptions parse_study(int argc, char** argv) {
     else if (a == "--relax-fmax") o.relax_fmax = std::stod(next());
     else if (a == "--neb-fmax") o.neb_fmax = std::stod(next());
     else if (a == "--images") o.images = std::stoi(next());
+    else if (a == "--freeze-species") o.freeze_species = "," + next() + ",";
     else if (a == "--seeds") {
       const std::string v = next();
       const auto dash = v.find('-');
