@@ -8,6 +8,14 @@
 //              (more keyed sites, 3x3x3) and r_env = a in a 4x4x4 cell.
 // ladder:      (not in "all") E_KRA for r_env/a = 1 .. 2 and cells 3^3 .. 5^3,
 //              five mixed environments, for choosing converged defaults.
+// study [options]: (not in "all") the convergence diagnosis of docs/neb.md:
+//              E_KRA over (r_env, cell) rungs for construction variants
+//              (fixed lattice constant, fixed fill composition, embedded cell),
+//              other arrangements outside the key, and displacement
+//              diagnostics; options listed at StudyOptions below.
+// basins AMP PATTERNS [options]: (not in "all") relax + CI-NEB of one cell
+//              from randomly displaced starts, and embedded cells that freeze
+//              only some elements (--freeze-species).
 #include <fmt/format.h>
 
 #include <cmath>
