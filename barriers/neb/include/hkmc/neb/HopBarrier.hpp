@@ -121,10 +121,11 @@ struct HopBarrierSettings {
   // Embedded cell (fractions of a). > 0: only atoms whose ideal site (initial
   // state) lies within relax_radius of the hop midpoint (periodic distance)
   // move in the end-state relaxations, the probe and the NEB; the others stay
-  // on their ideal sites, so the far lattice cannot relax into another
-  // distortion (tilt) basin and a barrier depends on the cell only through
-  // direct interactions. Must be 0 (every atom moves, default) or >= 0.75
-  // (the hop's own sites lie at 0.35 a).
+  // on their ideal sites, so sites beyond relax_radius act on the barrier
+  // only through direct interactions: E_KRA converges once r_env >=
+  // relax_radius + 0.75 a, but barriers of I hops come out 0.2-0.3 eV above
+  // the fully relaxed ones (docs/neb.md, convergence diagnosis). Must be 0
+  // (every atom moves, default) or >= 0.75 (the hop's own sites lie at 0.35 a).
   double relax_radius = 0.0;
 
   void validate() const;         // throws InputError naming the bad field
