@@ -312,3 +312,105 @@ TEST_CASE("settings: describe() names every field that changes the result; bad v
   bad.cell.lattice_constant["Br"] = -1;
   CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("lattice_constant[Br] = -1"), InputError);
 }
+
+TEST_CASE("hop cell options: a fixed lattice constant and a fixed fill composition, derived by hand") {
+  HopRequest r;
+  r.kind = HopKind::Vacancy;
+  r.midpoint = {0.25, 0.25, 0.0};
+  r.origin = {0.25, -0.25, 0.0};
+  r.target = {-0.25, 0.25, 0.0};
+  r.moving = "Br";
+  r.environment = {{-0.25, -0.25, 0.5}, {-0.25, -0.25, -0.5}, {0.25, 0.75, 0.0}, {0.75, 0.25, 0.0},
+                   {-0.75, -0.25, 0.0}};
+  r.environment_species = {"Br", "Br", "Br", "Br", ""};
+  HopCellRule rule;
+  rule.fixed_lattice_constant = 6.0;
+  rule.fill_composition = {{"I", 0.75}, {"Br", 0.25}};
+  const HopEndpointsBuilt b = build_hop_cell(r, rule);
+  // 74 outside X sites filled I:Br = 3:1 whatever the (all-Br) environment:
+  // largest deficit gives I, Br (tie 0.5/0.5, alphabetical), I, I, ... =
+  // 18 periods + (I, Br) = 55 I + 19 Br.
+  const auto counts = count_symbols(b.initial);
+  CHECK(counts.at("I") == 55);
+  CHECK(counts.at("Br") == 4 + 19 + 1);  // environment, fill, the mover
+  CHECK(b.a == 6.0);                     // not Vegard's (55·6.20 + 24·5.76)/79
+  CHECK(b.initial.cell.isApprox(Cell::Identity() * 18.0));
+  // Without the options: the environment's composition (all Br) and Vegard.
+  const HopEndpointsBuilt plain = build_hop_cell(r, HopCellRule{});
+  CHECK(count_symbols(plain.initial).count("I") == 0);
+  CHECK(plain.a == 5.76);
+}
+
+TEST_CASE("embedded cell: atoms beyond relax_radius stay on their ideal sites in every structure") {
+  const BuckinghamCoulomb pot(BuckinghamCoulombParameters::cspbx3_flama_initial());
+  HopBarrierSettings s;
+  s.relax_radius = 1.0;
+  s.cell.fixed_lattice_constant = 5.98;
+  s.cell.fill_composition = {{"Br", 0.5}, {"I", 0.5}};
+  const HopRequest req = testing::vacancy_edge_request(1.0, 0.5, 1, "Br");
+  HopBarrierTrace trace;
+  const HopBarrierRecord rec = compute_hop_barrier(pot, req, s, &trace);
+  REQUIRE(rec.usable());
+  CHECK(rec.lattice_constant == 5.98);
+  // The trace is in the canonical frame: compare with that frame's ideal cell.
+  const HopEndpointsBuilt built = build_hop_cell(canonical_hop(req).request, s.cell);
+  std::vector<bool> outside(built.initial.size());
+  int n_outside = 0;
+  for (Eigen::Index i = 0; i < built.initial.positions.rows(); ++i) {
+    const double r = minimum_image(built.initial.positions.row(i).transpose() - built.midpoint,
+                                   built.initial.cell).norm();
+    outside[i] = r > 1.0 * built.a + 1e-9;
+    n_outside += outside[i];
+  }
+  CHECK(n_outside > 100);                                      // 134 atoms, most of them outside a
+  CHECK(n_outside < static_cast<int>(built.initial.size()) - 10);
+  REQUIRE(trace.structures.size() >= 2 + 2 + 7);  // relaxed, probed, one NEB path (5 images + ends)
+  double moved_inside = 0.0;
+  for (std::size_t k = 0; k < trace.structures.size(); ++k) {
+    CAPTURE(trace.labels[k]);
+    double moved_outside = 0.0;
+    for (Eigen::Index i = 0; i < built.initial.positions.rows(); ++i) {
+      const double d = (trace.structures[k].positions.row(i) - built.initial.positions.row(i)).norm();
+      if (outside[i]) moved_outside = std::max(moved_outside, d);
+      else if (i != built.moving_atom) moved_inside = std::max(moved_inside, d);
+    }
+    CHECK(moved_outside == 0.0);
+  }
+  CHECK(moved_inside > 0.05);  // the atoms inside did relax (the test is not trivial)
+  // The fully relaxed cell gives another barrier: the option changes the result.
+  HopBarrierSettings all = s;
+  all.relax_radius = 0.0;
+  const HopBarrierRecord full = compute_hop_barrier(pot, req, all);
+  REQUIRE(full.usable());
+  CHECK(std::abs(full.e_kra - rec.e_kra) > 0.005);
+  MESSAGE("embedded (R = a) E_KRA ", rec.e_kra, " eV, fully relaxed ", full.e_kra, " eV");
+}
+
+TEST_CASE("settings: the cell options change describe() and are validated; the default line is unchanged") {
+  HopBarrierSettings s;
+  const std::string base = s.describe();
+  // The defaults keep the wording of the caches made before the options existed.
+  CHECK(base.find("vegard=all-halides fill=env-X-composition/largest-deficit") != std::string::npos);
+  CHECK(base.find("relax_radius") == std::string::npos);
+  HopBarrierSettings t = s;
+  t.relax_radius = 1.5;
+  CHECK(t.describe().find("relax_radius=1.5 (embedded cell)") != std::string::npos);
+  t = s;
+  t.cell.fixed_lattice_constant = 5.98;
+  CHECK(t.describe().find("a=fixed:5.98") != std::string::npos);
+  t = s;
+  t.cell.fill_composition = {{"Br", 0.5}, {"I", 0.5}};
+  CHECK(t.describe().find("fill=fixed-composition[Br=0.5,I=0.5]") != std::string::npos);
+  HopBarrierSettings bad;
+  bad.relax_radius = 0.5;
+  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("relax_radius = 0.5"), InputError);
+  bad = HopBarrierSettings{};
+  bad.cell.fixed_lattice_constant = -1;
+  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("fixed_lattice_constant = -1"), InputError);
+  bad = HopBarrierSettings{};
+  bad.cell.fill_composition = {{"Br", 0.5}, {"I", 0.4}};
+  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("fill_composition sums to 0.9"), InputError);
+  bad = HopBarrierSettings{};
+  bad.cell.fill_composition = {{"Cl", 1.0}};
+  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("'Cl', which has no lattice_constant"), InputError);
+}

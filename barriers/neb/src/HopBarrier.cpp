@@ -272,15 +272,46 @@ void HopCellRule::validate() const {
     }
   }
   if (a_site.empty() || b_site.empty()) throw InputError("hop cell: a_site and b_site must name elements");
+  if (!(fixed_lattice_constant >= 0.0) || !std::isfinite(fixed_lattice_constant)) {
+    throw InputError(fmt::format("hop cell: fixed_lattice_constant = {}: must be 0 (Vegard's law over the "
+                                 "cell) or > 0 Å",
+                                 fixed_lattice_constant));
+  }
+  if (!fill_composition.empty()) {
+    double sum = 0.0;
+    for (const auto& [element, x] : fill_composition) {
+      if (!(x >= 0.0 && x <= 1.0)) {
+        throw InputError(fmt::format("hop cell: fill_composition[{}] = {}: must be in [0, 1]", element, x));
+      }
+      if (fixed_lattice_constant == 0.0 && !lattice_constant.count(element)) {
+        throw InputError(fmt::format("hop cell: fill_composition names '{}', which has no lattice_constant",
+                                     element));
+      }
+      sum += x;
+    }
+    if (std::abs(sum - 1.0) > 1e-9) {
+      throw InputError(fmt::format("hop cell: fill_composition sums to {}: the fractions must sum to 1", sum));
+    }
+  }
 }
 
 std::string HopCellRule::describe() const {
   std::string lc;
   for (const auto& [element, a] : lattice_constant) lc += fmt::format("{}{}={}", lc.empty() ? "" : ",", element, a);
+  // The default construction keeps its original wording, so caches made
+  // with it stay valid; each option, when set, changes the line.
+  std::string fill = "env-X-composition";
+  if (!fill_composition.empty()) {
+    std::string fc;
+    for (const auto& [element, x] : fill_composition) fc += fmt::format("{}{}={}", fc.empty() ? "" : ",", element, x);
+    fill = fmt::format("fixed-composition[{}]", fc);
+  }
   return fmt::format("hop_cell_rule=v1 repeats={} a_site={} b_site={} lattice_constant[{}] "
-                     "vegard=all-halides fill=env-X-composition/largest-deficit/"
-                     "order(distance,canonical-vector)",
-                     repeats, a_site, b_site, lc);
+                     "{} fill={}/largest-deficit/order(distance,canonical-vector)",
+                     repeats, a_site, b_site, lc,
+                     fixed_lattice_constant > 0.0 ? fmt::format("a=fixed:{}", fixed_lattice_constant)
+                                                  : std::string("vegard=all-halides"),
+                     fill);
 }
 
 void HopBarrierSettings::validate() const {
@@ -302,6 +333,11 @@ void HopBarrierSettings::validate() const {
   if (max_attempts < 1 || max_attempts > 3) {
     throw InputError(fmt::format("hop barrier: max_attempts = {}: must be 1, 2 or 3", max_attempts));
   }
+  if (!(relax_radius == 0.0 || (relax_radius >= 0.75 && std::isfinite(relax_radius)))) {
+    throw InputError(fmt::format("hop barrier: relax_radius = {}: must be 0 (every atom relaxes) or >= 0.75 "
+                                 "(fractions of a)",
+                                 relax_radius));
+  }
 }
 
 std::string HopBarrierSettings::describe() const {
@@ -312,7 +348,8 @@ std::string HopBarrierSettings::describe() const {
                      neb.fmax, neb.max_steps,
                      neb.interpolation == Interpolation::Idpp ? "idpp" : "linear",
                      describe_fire(neb.fire), basin_tolerance, probe_displacement, probe_drop,
-                     canonical_frame, max_attempts);
+                     canonical_frame, max_attempts) +
+         (relax_radius > 0.0 ? fmt::format(" relax_radius={} (embedded cell)", relax_radius) : std::string());
 }
 
 HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& rule) {
@@ -437,6 +474,14 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
   // sorted by periodic distance from the midpoint, ties by the canonical
   // vector (the lexicographically smallest of the tied images, rotated by r0).
   if (env_composition.empty()) env_composition[request.moving] = 1;
+  if (!rule.fill_composition.empty()) {
+    // Integer weights (parts per 10^9) keep the largest-deficit rule exact.
+    env_composition.clear();
+    for (const auto& [element, x] : rule.fill_composition) {
+      const long long w = std::llround(x * 1e9);
+      if (w > 0) env_composition[element] = w;
+    }
+  }
   {
     struct Outside {
       long long dist2;
@@ -485,7 +530,8 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
   std::map<std::string, long long> composition;
   for (const auto& s : x_occ) if (!s.empty()) ++composition[s];
   for (const auto& s : i_occ) if (!s.empty()) ++composition[s];
-  double a = 0.0;
+  double a = rule.fixed_lattice_constant;
+  if (a > 0.0) composition.clear();
   long long halides = 0;
   for (const auto& [element, count] : composition) halides += count;
   for (const auto& [element, count] : composition) {
@@ -668,9 +714,20 @@ HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopReques
     record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return record;
   };
+  // Embedded cell: atoms farther than relax_radius from the midpoint (ideal
+  // sites of the initial state, periodic distance) stay where they are.
+  std::vector<bool> fixed;
+  if (settings.relax_radius > 0.0) {
+    fixed.assign(built.initial.size(), false);
+    for (Eigen::Index i = 0; i < built.initial.positions.rows(); ++i) {
+      const Eigen::Vector3d d =
+          minimum_image(built.initial.positions.row(i).transpose() - built.midpoint, built.initial.cell);
+      fixed[static_cast<std::size_t>(i)] = d.norm() > settings.relax_radius * built.a + 1e-9;
+    }
+  }
   try {
-    const RelaxResult ini = relax(potential, built.initial, settings.relax);
-    const RelaxResult fin = relax(potential, built.final_state, settings.relax);
+    const RelaxResult ini = relax(potential, built.initial, settings.relax, fixed);
+    const RelaxResult fin = relax(potential, built.final_state, settings.relax, fixed);
     record.force_calls += ini.force_calls + fin.force_calls;
     keep(ini.structure, ini.energy, "initial state, relaxed");
     keep(fin.structure, fin.energy, "final state, relaxed");
@@ -705,8 +762,11 @@ HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopReques
     if (settings.probe_displacement > 0.0) {
       for (const auto& [name, r, ideal] : {std::tuple{"initial", &ini, &built.initial},
                                            std::tuple{"final", &fin, &built.final_state}}) {
-        const Structure probe = probe_structure(r->structure, *ideal, built, settings.probe_displacement);
-        const RelaxResult probed = relax(potential, probe, settings.relax);
+        Structure probe = probe_structure(r->structure, *ideal, built, settings.probe_displacement);
+        for (std::size_t i = 0; i < fixed.size(); ++i) {
+          if (fixed[i]) probe.positions.row(static_cast<Eigen::Index>(i)) = r->structure.positions.row(static_cast<Eigen::Index>(i));
+        }
+        const RelaxResult probed = relax(potential, probe, settings.relax, fixed);
         record.force_calls += probed.force_calls;
         keep(probed.structure, probed.energy, fmt::format("{} state, probed and relaxed again", name));
         if (probed.energy < r->energy - settings.probe_drop) {
@@ -729,6 +789,7 @@ HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopReques
 
     for (int attempt = 1; attempt <= settings.max_attempts; ++attempt) {
       NebOptions options = settings.neb;
+      options.fixed = fixed;
       if (attempt >= 2) {
         options.interpolation = settings.neb.interpolation == Interpolation::Idpp ? Interpolation::Linear
                                                                                    : Interpolation::Idpp;

@@ -150,6 +150,14 @@ NebResult run_neb(const Potential& potential, const Structure& initial,
       options.interpolation == Interpolation::Idpp
           ? interpolate_idpp(initial, final_state, options.n_images)
           : interpolate_linear(initial, final_state, options.n_images);
+  if (!options.fixed.empty() && options.interpolation == Interpolation::Idpp &&
+      options.fixed.size() == initial.size()) {
+    // IDPP moves every atom; fixed atoms keep their linear path (they never move in the NEB).
+    const std::vector<Structure> linear = interpolate_linear(initial, final_state, options.n_images);
+    for (std::size_t m = 0; m < path.size(); ++m)
+      for (std::size_t a = 0; a < options.fixed.size(); ++a)
+        if (options.fixed[a]) path[m].positions.row(static_cast<Eigen::Index>(a)) = linear[m].positions.row(static_cast<Eigen::Index>(a));
+  }
   ImageEvaluator evaluate = [&potential](const std::vector<Structure>& images,
                                          const std::vector<int>&) {
     return potential.compute_batch(images);

@@ -74,6 +74,14 @@ struct HopCellRule {  // how the periodic NEB cell is built (part of the cache p
   // `halide-kmc neb`); Vegard's law in between.
   std::map<std::string, double> lattice_constant{{"I", 6.20}, {"Br", 5.76}};
   std::string a_site = "Cs", b_site = "Pb";
+  // Å. > 0: every cell uses this lattice constant (no Vegard's law), so the
+  // cell does not swell or shrink with the keyed composition. 0 (default):
+  // Vegard's law over every halide of the cell.
+  double fixed_lattice_constant = 0.0;
+  // Halide fractions of the X sites outside r_env (each in [0, 1], summing to
+  // 1), assigned by the same largest-deficit rule. Empty (default): the keyed
+  // environment's X composition, so the far fill changes with the key.
+  std::map<std::string, double> fill_composition;
 
   void validate() const;         // throws InputError naming the bad field
   std::string describe() const;  // one line for provenance, every field and the rule version
@@ -110,6 +118,15 @@ struct HopBarrierSettings {
   // interpolation (IDPP <-> linear); 3 = then max(7, n_images + 2) images and
   // twice the steps.
   int max_attempts = 3;
+  // Embedded cell (fractions of a). > 0: only atoms whose ideal site (initial
+  // state) lies within relax_radius of the hop midpoint (periodic distance)
+  // move in the end-state relaxations, the probe and the NEB; the others stay
+  // on their ideal sites, so sites beyond relax_radius act on the barrier
+  // only through direct interactions: E_KRA converges once r_env >=
+  // relax_radius + 0.75 a, but barriers of I hops come out 0.2-0.3 eV above
+  // the fully relaxed ones (docs/neb.md, convergence diagnosis). Must be 0
+  // (every atom moves, default) or >= 0.75 (the hop's own sites lie at 0.35 a).
+  double relax_radius = 0.0;
 
   void validate() const;         // throws InputError naming the bad field
   std::string describe() const;  // one line for provenance, every field that changes the result
