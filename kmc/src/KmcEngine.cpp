@@ -165,15 +165,18 @@ void KmcEngine::refresh_defect(int d, std::uint64_t slots_to_update) {
     m_scratch.missing = m_model.on_demand() ? &m_missing_keys : nullptr;
     m_scratch.pair_field = m_pair_field.empty() ? nullptr : m_pair_field.data();
     m_scratch.memo = m_memo_on ? &m_memo : nullptr;
-    if (m_scratch.memo)  // one defect's lookups at once: their cache misses overlap
+    if (m_scratch.memo) {  // one defect's lookups at once: their cache misses overlap
       for (int k = 0; k < n_slots; ++k)
         if (slots_to_update >> std::min(k, 63) & 1u) m_model.prefetch_barrier(site, cell, k, m_occupancy, m_scratch);
+      m_scratch.slot_keys_ready = !m_scratch.slot_keys.empty();
+    }
     for (int k = 0; k < n_slots; ++k) {
       if (!(slots_to_update >> std::min(k, 63) & 1u)) continue;
       const auto r = m_model.hop_rate(site, cell, k, m_occupancy, m_scratch);
       m_rates[base + k] = r.rate_hz;
       m_clamped[base + k] = r.clamped;
     }
+    m_scratch.slot_keys_ready = false;
     // Summed in slot order, whichever slots changed: the same bits as a full refresh.
     for (int k = 0; k < n_slots; ++k) total += m_rates[base + k];
     if (m_scratch.was_missing) m_missing_defects.push_back(d);

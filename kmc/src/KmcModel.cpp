@@ -310,21 +310,30 @@ void KmcModel::BarrierMemo::insert(std::uint64_t key, double e_kra_ev) {
 }
 
 void KmcModel::prefetch_barrier(int site, const lattice::CellIndex& cell, int slot_index,
-                                std::span<const Occupant> occupancy, const RateScratch& scratch) const {
+                                std::span<const Occupant> occupancy, RateScratch& scratch) const {
   if (!scratch.memo || m_memo_code_bits == 0) return;
+  if (scratch.slot_keys.size() < m_catalog.slots(m_supercell.mobile_of(site)).size())
+    scratch.slot_keys.resize(std::max(1, m_catalog.max_slots()));
+  std::uint64_t& key = scratch.slot_keys[slot_index];
+  key = BarrierMemo::kNoKey;
   const int mobile = m_supercell.mobile_of(site);
-  if (!m_supercell.interior(cell, m_reach)) return;  // rare: not worth the wrapped gather twice
   const auto& slot = m_catalog.slots(mobile)[slot_index];
+  const bool interior = m_supercell.interior(cell, m_reach);
+  const auto frame = m_supercell.frame(cell, interior ? 0 : m_reach);
+  auto occupant = [&](int k) {  // environment site k
+    return occupancy[interior ? site + m_env_deltas[mobile][slot_index][k] : frame.site(slot.environment[k])];
+  };
   // The moving ion as hop_rate() decides it; a blocked hop is never looked up.
   const Occupant moving = m_catalog.mechanisms()[slot.mechanism].kind == MechanismKind::kVacancy
-                              ? occupancy[site + m_fast_slots[mobile][slot_index].target_delta]
+                              ? occupancy[interior ? site + m_fast_slots[mobile][slot_index].target_delta
+                                                   : frame.site(slot.target)]
                               : occupancy[site];
   if (moving == kEmpty) return;
-  const auto& deltas = m_env_deltas[mobile][slot_index];
-  std::uint64_t key = static_cast<std::uint64_t>(slot.hop_class) << m_memo_class_shift | moving;
+  // The layout of memo_key().
+  key = static_cast<std::uint64_t>(slot.hop_class) << m_memo_class_shift | moving;
   int shift = m_memo_code_bits;
-  for (int d : deltas) {
-    key |= static_cast<std::uint64_t>(occupancy[site + d]) << shift;
+  for (std::size_t k = 0; k < slot.environment.size(); ++k) {
+    key |= static_cast<std::uint64_t>(occupant(static_cast<int>(k))) << shift;
     shift += m_memo_code_bits;
   }
   scratch.memo->prefetch(key);
@@ -390,6 +399,16 @@ barriers::HopRate KmcModel::hop_rate(int site, const lattice::CellIndex& cell, i
       break;
   }
   if (tabulated()) return m_rate_cache[cache_index(mobile, slot_index, moving, pushed)];
+  if (scratch.slot_keys_ready && scratch.memo && scratch.slot_keys[slot_index] != BarrierMemo::kNoKey) {
+    // The engine's memo with the key prefetch_barrier() packed: on a hit the
+    // environment is not gathered again. The same numbers as below.
+    if (const double* e_kra = scratch.memo->find(scratch.slot_keys[slot_index])) {
+      ++scratch.memo_hits;
+      const double delta_e =
+          m_hamiltonian ? delta_energy(site, cell, mobile, slot_index, moving, pushed, occupancy, scratch) : 0.0;
+      return m_rate_law.rate(*e_kra, delta_e, field_work(mobile, slot_index, moving, pushed));
+    }
+  }
   int counts[256];
   std::fill_n(counts, m_codes, 0);
   if (m_needs_environment) {

@@ -77,6 +77,11 @@ class KmcModel {
 
    private:
     static constexpr std::uint64_t kFree = ~std::uint64_t{0};  // packed keys use 63 bits at most
+
+   public:
+    static constexpr std::uint64_t kNoKey = kFree;  // never a packed key
+
+   private:
     struct Slot {
       std::uint64_t key = kFree;
       double e_kra_ev = 0.0;
@@ -99,6 +104,11 @@ class KmcModel {
     std::vector<std::uint8_t> field_buffer;
     BarrierMemo* memo = nullptr;   // consulted before the canonical key when set
     std::int64_t memo_hits = 0;    // lookups the memo answered
+    // Memo keys of one defect's hops from prefetch_barrier() (kNoKey: none),
+    // valid while `slot_keys_ready`: hop_rate() then looks a hop up without
+    // gathering its environment again, and gathers it only on a miss.
+    std::vector<std::uint64_t> slot_keys;
+    bool slot_keys_ready = false;
   };
   barriers::HopRate hop_rate(int site, int slot, std::span<const lattice::Occupant> occupancy,
                              RateScratch& scratch) const {
@@ -108,9 +118,10 @@ class KmcModel {
   barriers::HopRate hop_rate(int site, const lattice::CellIndex& cell, int slot,
                              std::span<const lattice::Occupant> occupancy, RateScratch& scratch) const;
   // Starts loading the memo entry hop_rate() will look up for this hop, so
-  // that the (likely cache-missing) loads of a defect's hops overlap.
+  // that the (likely cache-missing) loads of a defect's hops overlap, and
+  // keeps its key in scratch.slot_keys[slot].
   void prefetch_barrier(int site, const lattice::CellIndex& cell, int slot,
-                        std::span<const lattice::Occupant> occupancy, const RateScratch& scratch) const;
+                        std::span<const lattice::Occupant> occupancy, RateScratch& scratch) const;
   // Barriers computed on demand (the NEB provider): see RateScratch.
   bool on_demand() const { return m_provider->on_demand(); }
   // Whether a BarrierMemo can serve this model (canonical keys, and the raw
