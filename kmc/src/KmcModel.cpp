@@ -1,9 +1,9 @@
 #include "hkmc/kmc/KmcModel.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
-#include <cmath>
 
 #include "hkmc/common/Error.hpp"
 
