@@ -222,6 +222,7 @@ LatticeHamiltonian::LatticeHamiltonian(const lattice::Supercell& supercell,
   for (int m = 0; m < n_mobile; ++m) {
     const auto& tables = m_channel_tables[m];
     m_field_width[m] = static_cast<int>(tables.size()) * columns;
+    if (m_field_width[m] == 0) continue;  // no pair field here (and none at all: m_field_weights is empty)
     for (int b = 0; b < m_codes; ++b)
       for (int a = 0; a < m_codes; ++a) {
         double* w = &m_field_weights[field_weight_index(m, b, a)];
