@@ -204,7 +204,7 @@ void KmcModel::build_field_updates() {
         const auto [dx, dy, dz, mobile, index] = key;
         const SiteOffset partner{mobile, {dx, dy, dz}};
         const int delta = m_supercell.linear_delta(partner, m);
-        list.updates.push_back(FieldUpdate{partner, delta, index, change});
+        list.updates.push_back(FieldUpdate{partner, index, change});
         for (int n = 0; n < std::abs(change); ++n)
           (change > 0 ? list.gains : list.losses).push_back(delta * m_hamiltonian->field_stride() + index);
         list.reach = std::max({list.reach, std::abs(dx), std::abs(dy), std::abs(dz)});

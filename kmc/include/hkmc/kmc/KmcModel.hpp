@@ -279,12 +279,11 @@ class KmcModel {
   // count changes a vacancy hop makes: its origin gains the moving species
   // and its target loses it, so each partner of either end changes by ±1 in
   // the moving species' column (∓1 in the vacancy's, if pair terms give "Va"
-  // an energy); a partner in the same shell of both ends
-  // cancels and is left out. Offsets from the origin's cell. Null for other
-  // mechanisms (the engine updates those site by site).
+  // an energy); a partner in the same shell of both ends cancels and is left
+  // out. Offsets from the origin's cell. Null for other mechanisms (the
+  // engine updates those site by site).
   struct FieldUpdate {
     lattice::SiteOffset partner;
-    int delta;  // Supercell::linear_delta(partner, mobile)
     int index;  // channel * columns in the partner's counts
     int sign;   // +1 or -1
   };
