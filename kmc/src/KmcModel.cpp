@@ -309,6 +309,20 @@ void KmcModel::BarrierMemo::insert(std::uint64_t key, double e_kra_ev) {
   m_slots[i] = Slot{key, e_kra_ev};
 }
 
+void KmcModel::gather_environment(int site, const lattice::CellIndex& cell, int mobile, int slot_index,
+                                  std::span<const Occupant> occupancy, char* codes) const {
+  if (m_supercell.interior(cell, m_reach)) {
+    // Away from the box faces the environment sites are fixed index offsets.
+    const auto& deltas = m_env_deltas[mobile][slot_index];
+    for (std::size_t k = 0; k < deltas.size(); ++k) codes[k] = static_cast<char>(occupancy[site + deltas[k]]);
+  } else {
+    const auto frame = m_supercell.frame(cell, m_reach);
+    const auto& environment = m_catalog.slots(mobile)[slot_index].environment;
+    for (std::size_t k = 0; k < environment.size(); ++k)
+      codes[k] = static_cast<char>(occupancy[frame.site(environment[k])]);
+  }
+}
+
 void KmcModel::prefetch_barrier(int site, const lattice::CellIndex& cell, int slot_index,
                                 std::span<const Occupant> occupancy, RateScratch& scratch) const {
   if (!scratch.memo || m_memo_code_bits == 0) return;
@@ -318,24 +332,16 @@ void KmcModel::prefetch_barrier(int site, const lattice::CellIndex& cell, int sl
   key = BarrierMemo::kNoKey;
   const int mobile = m_supercell.mobile_of(site);
   const auto& slot = m_catalog.slots(mobile)[slot_index];
-  const bool interior = m_supercell.interior(cell, m_reach);
-  const auto frame = m_supercell.frame(cell, interior ? 0 : m_reach);
-  auto occupant = [&](int k) {  // environment site k
-    return occupancy[interior ? site + m_env_deltas[mobile][slot_index][k] : frame.site(slot.environment[k])];
-  };
   // The moving ion as hop_rate() decides it; a blocked hop is never looked up.
   const Occupant moving = m_catalog.mechanisms()[slot.mechanism].kind == MechanismKind::kVacancy
-                              ? occupancy[interior ? site + m_fast_slots[mobile][slot_index].target_delta
-                                                   : frame.site(slot.target)]
+                              ? occupancy[m_supercell.interior(cell, m_slot_reach)
+                                              ? site + m_fast_slots[mobile][slot_index].target_delta
+                                              : m_supercell.shifted_from(cell, slot.target)]
                               : occupancy[site];
   if (moving == kEmpty) return;
-  // The layout of memo_key().
-  key = static_cast<std::uint64_t>(slot.hop_class) << m_memo_class_shift | moving;
-  int shift = m_memo_code_bits;
-  for (std::size_t k = 0; k < slot.environment.size(); ++k) {
-    key |= static_cast<std::uint64_t>(occupant(static_cast<int>(k))) << shift;
-    shift += m_memo_code_bits;
-  }
+  char codes[64];  // a packable environment has at most 62 sites
+  gather_environment(site, cell, mobile, slot_index, occupancy, codes);
+  key = memo_key(slot.hop_class, moving, std::string_view(codes, slot.environment.size()));
   scratch.memo->prefetch(key);
 }
 
@@ -399,35 +405,27 @@ barriers::HopRate KmcModel::hop_rate(int site, const lattice::CellIndex& cell, i
       break;
   }
   if (tabulated()) return m_rate_cache[cache_index(mobile, slot_index, moving, pushed)];
+  // The engine's memo with the key prefetch_barrier() packed: on a hit the
+  // environment is not gathered again.
+  const double* memo_hit = nullptr;
   if (scratch.slot_keys_ready && scratch.memo && scratch.slot_keys[slot_index] != BarrierMemo::kNoKey) {
-    // The engine's memo with the key prefetch_barrier() packed: on a hit the
-    // environment is not gathered again. The same numbers as below.
-    if (const double* e_kra = scratch.memo->find(scratch.slot_keys[slot_index])) {
-      ++scratch.memo_hits;
-      const double delta_e =
-          m_hamiltonian ? delta_energy(site, cell, mobile, slot_index, moving, pushed, occupancy, scratch) : 0.0;
-      return m_rate_law.rate(*e_kra, delta_e, field_work(mobile, slot_index, moving, pushed));
-    }
+    memo_hit = scratch.memo->find(scratch.slot_keys[slot_index]);
+    if (memo_hit) ++scratch.memo_hits;
   }
   int counts[256];
   std::fill_n(counts, m_codes, 0);
-  if (m_needs_environment) {
-    if (m_supercell.interior(cell, m_reach)) {
-      // Away from the box faces the environment sites are fixed index offsets.
-      const auto& deltas = m_env_deltas[mobile][slot_index];
-      env_buffer.resize(deltas.size());
-      for (std::size_t k = 0; k < deltas.size(); ++k)
-        env_buffer[k] = static_cast<char>(occupancy[site + deltas[k]]);
-    } else {
-      m_catalog.environment(slot, site, occupancy, env_buffer);
-    }
+  if (m_needs_environment && !memo_hit) {
+    env_buffer.resize(slot.environment.size());
+    gather_environment(site, cell, mobile, slot_index, occupancy, env_buffer.data());
     for (char c : env_buffer) counts[static_cast<unsigned char>(c)]++;
   } else {
     env_buffer.clear();
   }
   const double delta_e = m_hamiltonian ? delta_energy(site, cell, mobile, slot_index, moving, pushed, occupancy, scratch) : 0.0;
   if (!m_needs_environment) return tabulated_rate(cache_index(mobile, slot_index, moving, pushed), delta_e);
-  const auto e_kra = barrier(mobile, slot_index, moving, env_buffer, std::span<const int>(counts, m_codes), &scratch);
+  const auto e_kra = memo_hit ? std::optional<double>(*memo_hit)
+                              : barrier(mobile, slot_index, moving, env_buffer,
+                                        std::span<const int>(counts, m_codes), &scratch);
   if (!e_kra) return {0.0, 0.0, false};
   return m_rate_law.rate(*e_kra, delta_e, field_work(mobile, slot_index, moving, pushed));
 }

@@ -316,6 +316,11 @@ class KmcModel {
     return ((mobile * m_catalog.max_slots() + slot) * m_codes + moving) * m_codes + pushed;
   }
 
+  // The occupant codes of the environment sites of hop `slot_index` of a
+  // defect at `site` (cell `cell`, basis `mobile`), in the slot's order, into
+  // codes[0 .. slot.environment.size()).
+  void gather_environment(int site, const lattice::CellIndex& cell, int mobile, int slot_index,
+                          std::span<const lattice::Occupant> occupancy, char* codes) const;
   // The memo key of a hop (layout: see the constructor).
   std::uint64_t memo_key(int hop_class, lattice::Occupant moving, std::string_view env) const {
     std::uint64_t key = static_cast<std::uint64_t>(hop_class) << m_memo_class_shift | moving;
