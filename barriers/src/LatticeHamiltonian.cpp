@@ -215,22 +215,22 @@ LatticeHamiltonian::LatticeHamiltonian(const lattice::Supercell& supercell,
     m_field_stride = std::max(m_field_stride, static_cast<int>(tables.size()) * columns);
   }
   // site_part's weights: J_ch(a, c) - J_ch(b, c) by (basis site, b, a), in
-  // the order of the counts (channel-major). Precomputed differences are the
-  // same numbers the loop would form, so ΔE keeps its bits.
-  m_field_weights.assign(static_cast<std::size_t>(n_mobile) * m_codes * m_codes * m_field_stride, 0.0);
-  m_field_width.assign(n_mobile, 0);
+  // the order of the counts (channel-major), zeros left out. Precomputed
+  // differences are the same numbers the loop would form, so ΔE keeps its bits.
+  m_field_weights.clear();
+  m_weight_range.assign(static_cast<std::size_t>(n_mobile) * m_codes * m_codes, {0, 0});
   for (int m = 0; m < n_mobile; ++m) {
     const auto& tables = m_channel_tables[m];
-    m_field_width[m] = static_cast<int>(tables.size()) * columns;
-    if (m_field_width[m] == 0) continue;  // no pair field here (and none at all: m_field_weights is empty)
     for (int b = 0; b < m_codes; ++b)
       for (int a = 0; a < m_codes; ++a) {
-        double* w = &m_field_weights[field_weight_index(m, b, a)];
+        const int first = static_cast<int>(m_field_weights.size());
         for (std::size_t ch = 0; ch < tables.size(); ++ch)
           for (int col = 0; col < columns; ++col) {
             const int c = m_column_code[col];
-            w[ch * columns + col] = m_pair_j[tables[ch] + a * m_codes + c] - m_pair_j[tables[ch] + b * m_codes + c];
+            const double w = m_pair_j[tables[ch] + a * m_codes + c] - m_pair_j[tables[ch] + b * m_codes + c];
+            if (w != 0.0) m_field_weights.push_back({static_cast<int>(ch) * columns + col, w});
           }
+        m_weight_range[weight_range_index(m, b, a)] = {first, static_cast<int>(m_field_weights.size())};
       }
   }
   m_field_links.assign(n_mobile, {});

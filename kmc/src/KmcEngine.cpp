@@ -191,22 +191,30 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
   // The decisions of KmcModel::hop_rate and its ΔE (the same calls on the same
   // counts, so the same bits; the consistency tests compare the two), with
   // the origin's part of ΔE computed once per occupant it would take.
+  // Arrays are read through local pointers: the byte stores to m_clamped may
+  // alias anything, which would otherwise reload every vector each slot.
   const auto& slots = m_model.fast_slots(mobile);
+  const int n_slots = static_cast<int>(slots.size());
+  const KmcModel::FastSlot* slot_data = slots.data();
   const auto& h = *m_model.hamiltonian();
   const auto& cell = m_defect_cell[d];
   const int codes = m_model.codes();
   const int stride = h.field_stride();
-  auto field_of = [&](int s) { return stride ? m_pair_field.data() + static_cast<std::size_t>(s) * stride : nullptr; };
+  const Occupant* occupancy = m_occupancy.data();
+  const std::uint8_t* pair_field = m_pair_field.data();
+  double* rates = m_rates.data() + base;
+  std::uint8_t* clamped = m_clamped.data() + base;
+  auto field_of = [&](int s) { return stride ? pair_field + static_cast<std::size_t>(s) * stride : nullptr; };
   const bool interior = m_supercell.interior(cell, m_model.slot_reach());
-  const Occupant here = m_occupancy[site];
+  const Occupant here = occupancy[site];
   constexpr int kCachedCodes = 16;
   double origin_part[kCachedCodes];
   std::uint32_t have_origin = 0;
-  for (int k = 0; k < static_cast<int>(slots.size()); ++k) {
+  for (int k = 0; k < n_slots; ++k) {
     if (!(slots_to_update >> std::min(k, 63) & 1u)) continue;
-    const auto& fs = slots[k];
+    const auto& fs = slot_data[k];
     const int target = interior ? site + fs.target_delta : m_supercell.shifted_from(cell, fs.target);
-    const Occupant at_target = m_occupancy[target];
+    const Occupant at_target = occupancy[target];
     int sites[3] = {site, target, -1};
     Occupant after[3] = {kEmpty, kEmpty, kEmpty};
     int table = -1;
@@ -225,7 +233,7 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
         break;
       case MechanismKind::kInterstitialcy: {
         const int via = interior ? site + fs.via_delta : m_supercell.shifted_from(cell, fs.via);
-        const Occupant pushed = m_occupancy[via];
+        const Occupant pushed = occupancy[via];
         if (at_target == kEmpty && pushed != kEmpty) {
           sites[1] = via;
           sites[2] = target;
@@ -237,8 +245,8 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
       }
     }
     if (table < 0) {
-      m_rates[base + k] = 0.0;
-      m_clamped[base + k] = 0;
+      rates[k] = 0.0;
+      clamped[k] = 0;
       continue;
     }
     const auto& changed = m_model.changed_sites(mobile, k);
@@ -253,12 +261,12 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
       }
     }
     for (int i = 1; i < changed.n; ++i)
-      parts[i] = h.site_part(changed.mobile[i], m_occupancy[sites[i]], after[i], field_of(sites[i]));
+      parts[i] = h.site_part(changed.mobile[i], occupancy[sites[i]], after[i], field_of(sites[i]));
     const double delta_e = h.combine(changed, parts, m_model.bond_part(table), std::span<const int>(sites, changed.n),
                                      std::span<const Occupant>(after, changed.n), m_occupancy);
     const auto r = m_model.tabulated_rate(table, delta_e);
-    m_rates[base + k] = r.rate_hz;
-    m_clamped[base + k] = r.clamped;
+    rates[k] = r.rate_hz;
+    clamped[k] = r.clamped;
   }
 }
 

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hkmc/lattice/Species.hpp"
@@ -128,8 +129,9 @@ class LatticeHamiltonian {
     const std::size_t row = static_cast<std::size_t>(mobile) * m_codes;
     double part = m_point[row + after] - m_point[row + before];
     if (before == after || !field) return part;
-    const double* w = &m_field_weights[field_weight_index(mobile, before, after)];
-    for (int i = 0, n = m_field_width[mobile]; i < n; ++i) part += field[i] * w[i];
+    const auto [begin, end] = m_weight_range[weight_range_index(mobile, before, after)];
+    for (const FieldWeight* w = m_field_weights.data() + begin, *stop = m_field_weights.data() + end; w != stop; ++w)
+      part += field[w->index] * w->j_difference;
     return part;
   }
   // ΔE from the site parts (parts[k] of sites[k]): their sum, the clusters
@@ -184,10 +186,17 @@ class LatticeHamiltonian {
   std::vector<std::vector<int>> m_channel_tables;     // by mobile basis: table of each channel
   std::vector<std::vector<FieldLink>> m_field_links;  // by mobile basis
   int m_field_stride = 0;
-  std::vector<double> m_field_weights;  // site_part's J differences, field_stride() per (mobile, before, after)
-  std::vector<int> m_field_width;       // by mobile basis: channels × columns
-  std::size_t field_weight_index(int mobile, int before, int after) const {
-    return ((static_cast<std::size_t>(mobile) * m_codes + before) * m_codes + after) * m_field_stride;
+  // site_part's nonzero J differences (a zero adds nothing to the sum, so
+  // skipping it keeps ΔE's bits): for each (mobile, before, after) the range
+  // [first, second) of m_field_weights, in the order of the counts.
+  struct FieldWeight {
+    int index;  // into the site's counts
+    double j_difference;
+  };
+  std::vector<FieldWeight> m_field_weights;
+  std::vector<std::pair<int, int>> m_weight_range;
+  std::size_t weight_range_index(int mobile, int before, int after) const {
+    return (static_cast<std::size_t>(mobile) * m_codes + before) * m_codes + after;
   }
   std::vector<int> m_column_of;    // by code: pair-field column, -1 for none
   std::vector<int> m_column_code;  // by column: code
