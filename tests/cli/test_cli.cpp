@@ -5,6 +5,7 @@
 #include "../CliTestSupport.hpp"
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -286,7 +287,16 @@ profile_axis = "z"
   const std::string text = summary.str();
   // Tracer D of I from the summary: the first "D_cm2_s" after "\"I\"".
   const double d_tracer = number_after(text.substr(text.find("\"I\": {")), "D_cm2_s");
+  const double d_tracer_err = number_after(text.substr(text.find("\"I\": {")), "D_err_cm2_s");
   const double d_erf = number_after(out, "D_erf_cm2_s");
-  MESSAGE("tracer D(I) = " << d_tracer << ", D from the profile fit = " << d_erf);
+  const double d_erf_err = number_after(out, "D_erf_err_cm2_s");  // jackknife over the 4 replicas
+  MESSAGE("tracer D(I) = " << d_tracer << " +- " << d_tracer_err << ", D from the profile fit = " << d_erf << " +- "
+                           << d_erf_err);
   CHECK(std::abs(d_erf - d_tracer) < 0.15 * d_tracer);
+  CHECK(d_erf_err > 0.0);
+  CHECK(d_erf_err < 0.2 * d_erf);
+  CHECK(std::abs(d_erf - d_tracer) < 4.0 * std::hypot(d_erf_err, d_tracer_err));
+  // The interfaces spread over less than a layer here (2 sqrt(Dt) ~ 4 A, layers 6 A):
+  // the script must say that its Boltzmann-Matano values are not resolved.
+  CHECK(out.find("\"matano_resolved\": false") != std::string::npos);
 }
