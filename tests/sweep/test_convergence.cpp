@@ -123,9 +123,27 @@ TEST_CASE("a point result survives the JSON round trip bit for bit") {
   p.parameters = {{"kmc.temperature", "350"}, {"composition.Br", "0.1"}};
   p.input_toml = "[kmc]\ntemperature = 350\n";
   p.seed = 9;
+  sweep::CrossingRow row;
+  row.kind = "interface";
+  row.index = 1;
+  row.position_A = 95.76;
+  row.lower_layer = 1, row.upper_layer = 0;
+  row.entity = "Br";
+  row.rate_per_cm2_s.value = 3.4530277401910942e+22, row.rate_per_cm2_s.error = 5.3e21;
+  row.permeability_vs_upper.value = 0.6974582288033933, row.permeability_vs_upper.error = 0.13;
+  p.crossings.push_back(row);
   const std::string text = sweep::to_json(p);
   const auto back = sweep::point_from_json(text, "test");
   CHECK(sweep::to_json(back) == text);
+  REQUIRE(back.crossings.size() == 1);
+  CHECK(back.crossings[0].permeability_vs_upper.value == row.permeability_vs_upper.value);
+  CHECK(back.crossings[0].upper_layer == 0);
+  CHECK(std::isnan(back.crossings[0].permeability_vs_lower.value));
+
+  // A format-2 point file (older sweeps) is still read, without crossings.
+  std::string old_format = text;
+  old_format.replace(old_format.find("\"format_version\": 3"), 19, "\"format_version\": 2");
+  CHECK(sweep::point_from_json(old_format, "old").crossings.empty());
   CHECK(back.species.front().d_cm2_s.value == p.species.front().d_cm2_s.value);
   CHECK(std::isnan(back.charge_d_cm2_s.value));  // NaN travels as null
   CHECK_THROWS_WITH_AS(sweep::point_from_json("{}", "bad.json"), doctest::Contains("bad.json"), RuntimeError);

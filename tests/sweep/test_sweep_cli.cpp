@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -243,6 +244,69 @@ TEST_CASE("a sweep in a field tabulates mobilities and conductivities, equal to 
   // Without a field, no field columns.
   REQUIRE(run("sweep " + input + " --vary kmc.temperature=350 --out " + s.path("nofield") + " --quiet").code == 0);
   CHECK(read(s.path("nofield/sweep.csv")).find("mu_") == std::string::npos);
+}
+
+TEST_CASE("a sweep that counts plane crossings tabulates them, equal to `halide-kmc run`'s") {
+  Scratch s("hkmc_sweepcross");
+  const auto input = s.write("in.toml", R"(
+[lattice]
+prototype = "perovskite"
+a = 6.0
+supercell = [4, 4, 12]
+[initial]
+type = "layers"
+axis = "z"
+[[initial.layers]]
+cells = 6
+composition = { I = 1.0 }
+[[initial.layers]]
+cells = 6
+composition = { Br = 1.0 }
+[defects]
+vacancy_fraction = 0.02
+[barriers]
+provider = "constant"
+E_kra = 0.25
+[kmc]
+temperature = 300.0
+steps = 40000
+seed = 5
+replicas = 2
+[output]
+crossings = true
+)");
+  REQUIRE(run("sweep " + input + " --vary kmc.temperature=350,400 --out " + s.path("sw") + " --quiet").code == 0);
+  REQUIRE(run("run " + input + " --set kmc.temperature=350 --set output.file=" + s.path("run.h5") +
+              " --set output.summary=" + s.path("run.json") + " --quiet")
+              .code == 0);
+  REQUIRE(fs::exists(s.path("sw/crossings.csv")));
+  const std::string table = read(s.path("sw/crossings.csv"));
+  // Per point: 2 interfaces, 2 layers' bulk planes and the plane mean, each
+  // for I, Br and the vacancy: 15 rows, 30 for the two points.
+  CHECK(std::count(table.begin(), table.end(), '\n') == 1 + 30);
+  // Row 0: point 0 (350 K, the base seed), interface 0, entity I: the run's
+  // numbers to the last bit.
+  CHECK(csv_value(table, "plane_kind", 0) == "interface");
+  CHECK(csv_value(table, "entity", 0) == "I");
+  const std::string summary = read(s.path("run.json"));
+  const auto iodide = summary.find("\"I\": {", summary.find("\"interfaces\""));
+  REQUIRE(iodide != std::string::npos);
+  const double p_lower = std::stod(csv_value(table, "P_vs_lower", 0));
+  CHECK(p_lower == json_number(summary, "permeability_vs_lower", iodide));
+  CHECK(p_lower > 0);
+  CHECK(std::stod(csv_value(table, "rate_per_cm2_s", 0)) == json_number(summary, "total_per_cm2_s", iodide));
+  CHECK(std::stod(csv_value(table, "P_vs_lower_err", 0)) > 0);  // jackknife over the 2 replicas
+  // The HDF5 copy has the table too.
+  const auto h5 = run("-c \"import h5py,sys; f=h5py.File(sys.argv[1]); print(len(f['crossings/entity']))\" " +
+                          s.path("sw/sweep.h5"),
+                      "/usr/bin/python3");
+  CHECK(h5.output.find("30") != std::string::npos);
+
+  // Without crossings, no crossings table.
+  REQUIRE(run("sweep " + input + " --set output.crossings=false --vary kmc.temperature=350 --out " + s.path("none") +
+              " --quiet")
+              .code == 0);
+  CHECK_FALSE(fs::exists(s.path("none/crossings.csv")));
 }
 
 TEST_CASE("a sweep with parallel = \"sectors\" runs the sector engine, as `halide-kmc run` does") {

@@ -116,8 +116,10 @@ void print_results(const std::string& dir, const sweep::SweepManifest& manifest,
                                col("D0_cm2_s").numbers[r], col("D0_err_cm2_s").numbers[r]);
     }
   }
-  std::cout << fmt::format("tables     {} {} {}\n", (fs::path(dir) / "sweep.csv").string(),
-                           (fs::path(dir) / "arrhenius.csv").string(), (fs::path(dir) / "sweep.h5").string());
+  const fs::path crossings = fs::path(dir) / "crossings.csv";
+  std::cout << fmt::format("tables     {} {} {}{}\n", (fs::path(dir) / "sweep.csv").string(),
+                           (fs::path(dir) / "arrhenius.csv").string(),
+                           fs::exists(crossings) ? crossings.string() + " " : "", (fs::path(dir) / "sweep.h5").string());
 }
 
 int run_sweep(const std::string& command_line) {

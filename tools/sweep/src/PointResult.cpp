@@ -77,6 +77,56 @@ DiffusionResult diffusion_from(const json& j) {
   return d;
 }
 
+json crossing_json(const CrossingRow& r) {
+  return {{"kind", r.kind},
+          {"index", r.index},
+          {"position_A", number(r.position_A)},
+          {"layers", {r.lower_layer, r.upper_layer}},
+          {"entity", r.entity},
+          {"rate_per_cm2_s", estimate_json(r.rate_per_cm2_s)},
+          {"net_per_cm2_s", estimate_json(r.net_per_cm2_s)},
+          {"permeability_vs_lower", estimate_json(r.permeability_vs_lower)},
+          {"permeability_vs_upper", estimate_json(r.permeability_vs_upper)}};
+}
+CrossingRow crossing_from(const json& j) {
+  CrossingRow r;
+  r.kind = j.at("kind").get<std::string>();
+  r.index = j.at("index").get<int>();
+  r.position_A = number(j.at("position_A"));
+  r.lower_layer = j.at("layers").at(0).get<int>();
+  r.upper_layer = j.at("layers").at(1).get<int>();
+  r.entity = j.at("entity").get<std::string>();
+  r.rate_per_cm2_s = estimate_from(j.at("rate_per_cm2_s"));
+  r.net_per_cm2_s = estimate_from(j.at("net_per_cm2_s"));
+  r.permeability_vs_lower = estimate_from(j.at("permeability_vs_lower"));
+  r.permeability_vs_upper = estimate_from(j.at("permeability_vs_upper"));
+  return r;
+}
+
+// The run's crossing statistics as rows: interfaces, layers' bulk planes, the plane mean.
+std::vector<CrossingRow> crossing_rows(const kmc::CrossingStatistics& c) {
+  std::vector<CrossingRow> rows;
+  if (c.axis < 0) return rows;
+  for (std::size_t i = 0; i < c.interfaces.size(); ++i) {
+    const auto& in = c.interfaces[i];
+    for (std::size_t e = 0; e < c.entities.size(); ++e)
+      rows.push_back({"interface", static_cast<int>(i), in.position_A, in.lower_layer, in.upper_layer, c.entities[e],
+                      in.rates[e].total_per_cm2_s, in.rates[e].net_per_cm2_s, in.permeability_vs_lower[e],
+                      in.permeability_vs_upper[e]});
+  }
+  for (std::size_t l = 0; l < c.layers.size(); ++l) {
+    const auto& layer = c.layers[l];
+    if (layer.plane < 0) continue;  // too thin to have a bulk plane
+    for (std::size_t e = 0; e < c.entities.size(); ++e)
+      rows.push_back({"layer_bulk", static_cast<int>(l), layer.position_A, -1, -1, c.entities[e],
+                      layer.rates[e].total_per_cm2_s, layer.rates[e].net_per_cm2_s, {}, {}});
+  }
+  for (std::size_t e = 0; e < c.entities.size(); ++e)
+    rows.push_back({"plane_mean", -1, kNaN, -1, -1, c.entities[e], c.plane_mean[e].total_per_cm2_s,
+                    c.plane_mean[e].net_per_cm2_s, {}, {}});
+  return rows;
+}
+
 }  // namespace
 
 double DiffusionResult::half_difference_sigmas() const {
@@ -196,6 +246,7 @@ PointResult make_point_result(const std::vector<kmc::ReplicaResult>& replicas,
   p.field_v_per_angstrom = stats.field_v_per_angstrom;
   p.conductivity_s_cm = stats.conductivity_s_cm;
   p.nernst_einstein_conductivity_s_cm = stats.nernst_einstein_conductivity_s_cm;
+  p.crossings = crossing_rows(stats.crossings);
   return p;
 }
 
@@ -225,6 +276,9 @@ std::string to_json(const PointResult& r) {
   j["field_V_per_A"] = {r.field_v_per_angstrom[0], r.field_v_per_angstrom[1], r.field_v_per_angstrom[2]};
   j["conductivity_S_cm"] = estimate_json(r.conductivity_s_cm);
   j["nernst_einstein_conductivity_S_cm"] = estimate_json(r.nernst_einstein_conductivity_s_cm);
+  json crossings = json::array();
+  for (const auto& c : r.crossings) crossings.push_back(crossing_json(c));
+  j["crossings"] = crossings;
   j["converged"] = r.converged();
   j["max_half_difference_sigmas"] = number(r.max_half_difference_sigmas());
   j["input_toml"] = r.input_toml;
@@ -262,6 +316,8 @@ PointResult point_from_json(const std::string& text, const std::string& source) 
       r.conductivity_s_cm = estimate_from(j.at("conductivity_S_cm"));
       r.nernst_einstein_conductivity_s_cm = estimate_from(j.at("nernst_einstein_conductivity_S_cm"));
     }
+    if (version >= 3)
+      for (const auto& c : j.at("crossings")) r.crossings.push_back(crossing_from(c));
     return r;
   } catch (const json::exception& e) {
     throw RuntimeError(source + ": unreadable sweep point file (" + e.what() + ")");

@@ -218,7 +218,8 @@ void copy_run_file(const std::string& source, hid_t dest, const std::string& tar
 }
 
 void write_sweep_h5(const std::string& path, const std::string& dir, const SweepManifest& manifest,
-                    const std::vector<PointResult>& points, const Table& table, const Table& arrhenius) {
+                    const std::vector<PointResult>& points, const Table& table, const Table& arrhenius,
+                    const Table* crossings) {
   std::lock_guard lock(hdf5_mutex());
   const std::string tmp = path + ".tmp" + std::to_string(::getpid());
   {
@@ -232,6 +233,7 @@ void write_sweep_h5(const std::string& path, const std::string& dir, const Sweep
     string_dataset(root, "manifest_json", {to_json(manifest)}, true);
     write_table(root, "table", table);
     write_table(root, "arrhenius", arrhenius);
+    if (crossings) write_table(root, "crossings", *crossings);
     auto pg = make_group(root, "points");
     for (const auto& p : points) {
       const std::string name = fmt::format("p{:05d}", p.index);
@@ -340,6 +342,53 @@ Table point_table(const SweepManifest& manifest, const std::vector<PointResult>&
   return t;
 }
 
+Table crossing_table(const SweepManifest& manifest, const std::vector<PointResult>& points) {
+  Table t;
+  auto add = [&](Column c) { t.push_back(std::move(c)); return t.size() - 1; };
+  const auto point = add(numbers("point"));
+  std::vector<std::size_t> params;
+  for (const auto& a : manifest.axes) params.push_back(add(texts(a.key)));
+  const auto temperature = add(numbers("temperature_K"));
+  const auto kind = add(texts("plane_kind"));
+  const auto index = add(numbers("index"));
+  const auto position = add(numbers("position_A"));
+  const auto lower = add(numbers("lower_layer"));
+  const auto upper = add(numbers("upper_layer"));
+  const auto entity = add(texts("entity"));
+  const std::pair<const char*, kmc::Estimate CrossingRow::*> estimates[] = {
+      {"rate_per_cm2_s", &CrossingRow::rate_per_cm2_s},
+      {"net_per_cm2_s", &CrossingRow::net_per_cm2_s},
+      {"P_vs_lower", &CrossingRow::permeability_vs_lower},
+      {"P_vs_upper", &CrossingRow::permeability_vs_upper}};
+  std::vector<std::size_t> value_columns;
+  for (const auto& [name, member] : estimates) {
+    value_columns.push_back(add(numbers(name)));
+    // "rate_per_cm2_s" -> "rate_err_per_cm2_s"; "P_vs_lower" -> "P_vs_lower_err"
+    const std::string n = name;
+    const auto unit = n.find("_per_");
+    add(numbers(unit == std::string::npos ? n + "_err" : n.substr(0, unit) + "_err" + n.substr(unit)));
+  }
+  auto nan_if_negative = [](int v) { return v < 0 ? kNaN : static_cast<double>(v); };
+  for (const auto& p : points)
+    for (const auto& row : p.crossings) {
+      t[point].numbers.push_back(p.index);
+      for (std::size_t i = 0; i < params.size(); ++i) t[params[i]].texts.push_back(p.parameters.at(i).second);
+      t[temperature].numbers.push_back(p.temperature_k);
+      t[kind].texts.push_back(row.kind);
+      t[index].numbers.push_back(nan_if_negative(row.index));
+      t[position].numbers.push_back(row.position_A);
+      t[lower].numbers.push_back(nan_if_negative(row.lower_layer));
+      t[upper].numbers.push_back(nan_if_negative(row.upper_layer));
+      t[entity].texts.push_back(row.entity);
+      for (std::size_t k = 0; k < std::size(estimates); ++k) {
+        const kmc::Estimate& e = row.*estimates[k].second;
+        t[value_columns[k]].numbers.push_back(e.value);
+        t[value_columns[k] + 1].numbers.push_back(e.error);
+      }
+    }
+  return t;
+}
+
 Table arrhenius_table(const SweepManifest& manifest, const std::vector<PointResult>& points) {
   // Composition: the values of every varied key except the temperature.
   std::vector<std::size_t> group_axes;
@@ -409,9 +458,13 @@ void write_sweep_tables(const std::string& dir, const SweepManifest& manifest,
                         const std::vector<PointResult>& points) {
   const Table table = point_table(manifest, points);
   const Table arrhenius = arrhenius_table(manifest, points);
+  const Table crossings = crossing_table(manifest, points);
+  const bool any_crossings = !crossings.empty() && !crossings[0].numbers.empty();
   write_file_atomically((fs::path(dir) / "sweep.csv").string(), to_csv(table));
   write_file_atomically((fs::path(dir) / "arrhenius.csv").string(), to_csv(arrhenius));
-  write_sweep_h5((fs::path(dir) / "sweep.h5").string(), dir, manifest, points, table, arrhenius);
+  if (any_crossings) write_file_atomically((fs::path(dir) / "crossings.csv").string(), to_csv(crossings));
+  write_sweep_h5((fs::path(dir) / "sweep.h5").string(), dir, manifest, points, table, arrhenius,
+                 any_crossings ? &crossings : nullptr);
 }
 
 }  // namespace hkmc::sweep

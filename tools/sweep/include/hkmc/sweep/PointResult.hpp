@@ -22,6 +22,7 @@
 // replicas, whose errors are themselves uncertain): a flag asks for a look at
 // the time series, it is not a verdict.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,9 +33,10 @@
 
 namespace hkmc::sweep {
 
-// 2 added the field, drift velocities, mobilities and conductivities; version 1
-// files (finished points of older sweeps) are still read, those as NaN.
-inline constexpr int kPointFormatVersion = 2;
+// 2 added the field, drift velocities, mobilities and conductivities; 3 the
+// plane-crossing rates and permeabilities. Older files (finished points of
+// older sweeps) are still read, what they lack as NaN or empty.
+inline constexpr int kPointFormatVersion = 3;
 inline constexpr double kConvergenceSigmas = 2.0;
 
 // One diffusion coefficient (cm²/s) with its whole-run and half-run estimates.
@@ -50,6 +52,21 @@ struct DiffusionResult {
   kmc::Estimate mobility_cm2_v_s;           // along the field; NaN without one
   // |D1 - D2| / sqrt(err1² + err2²); NaN when it cannot be formed.
   double half_difference_sigmas() const;
+};
+
+// Plane-crossing rates of one entity (species or defect type) at one plane
+// of a point that counted crossings ([output] crossings; cm⁻² s⁻¹): each
+// interface with its permeabilities, each layer's bulk plane, and the mean
+// over all planes. Fields that do not apply to the kind are NaN / -1.
+struct CrossingRow {
+  std::string kind;    // "interface", "layer_bulk" or "plane_mean"
+  int index = -1;      // interface or layer index; -1 for plane_mean
+  double position_A = std::numeric_limits<double>::quiet_NaN();
+  int lower_layer = -1, upper_layer = -1;  // interfaces only
+  std::string entity;
+  kmc::Estimate rate_per_cm2_s;  // (up + down) / (A T)
+  kmc::Estimate net_per_cm2_s;   // (up - down) / (A T)
+  kmc::Estimate permeability_vs_lower, permeability_vs_upper;  // interfaces only
 };
 
 struct PointResult {
@@ -71,6 +88,7 @@ struct PointResult {
   kmc::Vec3 field_v_per_angstrom{0, 0, 0};
   kmc::Estimate conductivity_s_cm;                  // j·F̂/|F|; NaN without a field
   kmc::Estimate nernst_einstein_conductivity_s_cm;  // from D_σ (take it from a zero-field point)
+  std::vector<CrossingRow> crossings;               // empty when crossings were not counted
   bool has_field() const;
 
   // Largest |D1 - D2| / σ over species and defects (NaN if none finite).

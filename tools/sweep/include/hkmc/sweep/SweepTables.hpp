@@ -5,7 +5,10 @@
 //   arrhenius.csv  one row per composition (every varied key except
 //                  kmc.temperature) and quantity (tracer D of each species,
 //                  D of each defect type), fitted as in ArrheniusFit.hpp
-//   sweep.h5       both tables as column datasets, the manifest, and under
+//   crossings.csv  only when points counted plane crossings: one row per
+//                  point, plane (interfaces, layers' bulk planes, the mean
+//                  over planes) and entity, with rates and permeabilities
+//   sweep.h5       the tables as column datasets, the manifest, and under
 //                  /points/pNNNNN each point's run file (docs/output.md layout)
 #include <string>
 #include <vector>
@@ -29,6 +32,7 @@ using Table = std::vector<Column>;
 
 Table point_table(const SweepManifest& manifest, const std::vector<PointResult>& points);
 Table arrhenius_table(const SweepManifest& manifest, const std::vector<PointResult>& points);
+Table crossing_table(const SweepManifest& manifest, const std::vector<PointResult>& points);
 
 // CSV with a header line; numbers in shortest round-trip form.
 std::string to_csv(const Table& table);
