@@ -4,6 +4,7 @@
 
 #include "hkmc/barriers/ConstantProvider.hpp"
 #include "hkmc/barriers/ModelProvider.hpp"
+#include "hkmc/barriers/PerturbedProvider.hpp"
 #include "hkmc/barriers/TableProvider.hpp"
 #include "hkmc/common/Error.hpp"
 
@@ -29,8 +30,10 @@ void register_provider(const std::string& name, ProviderFactory factory) {
   registry()[name] = std::move(factory);
 }
 
-std::unique_ptr<BarrierProvider> make_provider(const ProviderSettings& settings,
-                                               const lattice::SpeciesTable& species) {
+namespace {
+
+std::unique_ptr<BarrierProvider> make_base_provider(const ProviderSettings& settings,
+                                                    const lattice::SpeciesTable& species) {
   if (settings.provider == "constant") {
     return std::make_unique<ConstantProvider>(settings.e_kra_ev, settings.e_kra_overrides);
   }
@@ -60,6 +63,16 @@ std::unique_ptr<BarrierProvider> make_provider(const ProviderSettings& settings,
   std::string allowed;
   for (const auto& n : provider_names()) allowed += (allowed.empty() ? "" : ", ") + ("\"" + n + "\"");
   throw InputError("[barriers] provider = \"" + settings.provider + "\": unknown; allowed: " + allowed);
+}
+
+}  // namespace
+
+std::unique_ptr<BarrierProvider> make_provider(const ProviderSettings& settings,
+                                               const lattice::SpeciesTable& species) {
+  auto provider = make_base_provider(settings, species);
+  if (settings.perturbation_sigma_ev == 0.0) return provider;
+  return std::make_unique<PerturbedProvider>(std::move(provider), settings.perturbation_sigma_ev,
+                                             settings.perturbation_seed);
 }
 
 }  // namespace hkmc::barriers

@@ -176,6 +176,8 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
   ps.neb.lattice_constants = neb.lattice_constants;
   ps.neb.save_every_s = neb.save_every_s;
   ps.neb.threads = neb.threads;
+  ps.perturbation_sigma_ev = s.barriers.perturbation_sigma_ev;
+  ps.perturbation_seed = s.barriers.perturbation_seed;
   auto provider = barriers::make_provider(ps, species);
   const double r_env = provider->needs().environment
                            ? (s.barriers.r_env_angstrom > 0 ? s.barriers.r_env_angstrom : default_r_env(s))

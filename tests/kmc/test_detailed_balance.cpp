@@ -3,7 +3,9 @@
 // 3x3x3 perovskite cell), the time-weighted occupation of the energy levels
 // equals the Boltzmann distribution over all 6480 states. Errors from 8
 // independent replicas; chi-square over the levels. Run once with a barrier
-// large enough that no hop is clamped and once so small that many are.
+// large enough that no hop is clamped, once so small that many are, and once
+// with every environment's barrier offset at random (PerturbedProvider: a hop
+// and its reverse share the offset, so equilibrium must not move).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -23,12 +25,16 @@ namespace {
 
 double level_key(double e) { return std::round(e * 1e8) / 1e8; }
 
-void check_boltzmann(double e_kra, bool expect_clamps, std::uint64_t seed) {
+enum class Clamps { kNone, kMany, kAny };
+
+void check_boltzmann(double e_kra, Clamps expect_clamps, std::uint64_t seed, double perturbation_sigma = 0.0) {
   const int n = 81;
   auto s = test::perovskite_spec(6.0, 3, {{"I", 79.0 / 80}, {"Br", 1.0 / 80}}, 1, 0);
   s.energy.hamiltonian_file = test::small_system_hamiltonian(true);
   s.barriers.e_kra_ev = e_kra;
   s.kmc.temperature_k = 600.0;
+  s.barriers.perturbation_sigma_ev = perturbation_sigma;
+  s.barriers.perturbation_seed = seed;
   kmc::Simulation sim(s);
   const auto& model = sim.model();
   const auto* h = model.hamiltonian();
@@ -100,16 +106,31 @@ void check_boltzmann(double e_kra, bool expect_clamps, std::uint64_t seed) {
   MESSAGE("chi² = " << chi2 << " for " << dof << " levels; clamped events " << clamped);
   // chi² with `dof` degrees of freedom (replica errors: slightly heavier tails).
   CHECK(chi2 < dof + 5 * std::sqrt(2.0 * dof) + 5);
-  if (expect_clamps) CHECK(clamped > 1000);
-  else CHECK(clamped == 0);
+  if (expect_clamps == Clamps::kMany) CHECK(clamped > 1000);
+  if (expect_clamps == Clamps::kNone) CHECK(clamped == 0);
+  if (perturbation_sigma > 0) {
+    // The offsets did change the rates: the same start has another total rate without them.
+    auto plain = s;
+    plain.barriers.perturbation_sigma_ev = 0.0;
+    kmc::Simulation unperturbed(plain);
+    const auto start = sim.initial_configuration(0);
+    const double with = kmc::KmcEngine(model, start, 1, 0).total_rate_hz();
+    const double without = kmc::KmcEngine(unperturbed.model(), start, 1, 0).total_rate_hz();
+    MESSAGE("total rate of the start: " << with << " Hz perturbed, " << without << " Hz not");
+    CHECK(std::abs(with / without - 1.0) > 0.05);
+  }
 }
 
 }  // namespace
 
 TEST_CASE("KMC samples the Boltzmann distribution of the lattice Hamiltonian") {
-  check_boltzmann(0.25, false, 100);
+  check_boltzmann(0.25, Clamps::kNone, 100);
 }
 
 TEST_CASE("detailed balance survives the barrier clamp") {
-  check_boltzmann(0.01, true, 200);
+  check_boltzmann(0.01, Clamps::kMany, 200);
+}
+
+TEST_CASE("detailed balance holds with every environment's barrier perturbed (sigma = 0.1 eV)") {
+  check_boltzmann(0.25, Clamps::kAny, 300, 0.1);
 }

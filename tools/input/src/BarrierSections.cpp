@@ -2,6 +2,8 @@
 // from. See docs/input/{mechanisms,barriers}.md.
 #include <algorithm>
 #include <climits>
+#include <cstdint>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -15,6 +17,7 @@ namespace hkmc::input::detail {
 namespace {
 
 const std::vector<std::string> kProviders = {"constant", "model", "table", "neb"};
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 // Keys that only one provider reads; given with another provider they would be
 // silently ignored, so they are errors instead.
 const std::vector<std::pair<std::string, std::string>> kProviderKeys = {
@@ -238,6 +241,12 @@ void read_barriers(SectionContext& ctx, const std::optional<TableReader>& table)
   }
   if (auto r = t.field("r_env").number([](double x) { return x > 0; }, "must be > 0 Å")) {
     barriers.r_env_angstrom = *r;
+  }
+  if (auto sigma = t.field("perturbation_sigma").number(non_negative, "must be >= 0 eV (0: off)")) {
+    barriers.perturbation_sigma_ev = *sigma;
+  }
+  if (auto seed = t.field("perturbation_seed").integer(0, kInt64Max, "must be an integer >= 0")) {
+    barriers.perturbation_seed = static_cast<std::uint64_t>(*seed);
   }
   if (!provider) return;  // which of the remaining keys belong is unknown
 

@@ -157,7 +157,7 @@ kmc::RunSpec read_input_string(std::string_view toml_text, const std::string& so
   }
   detail::read_barriers(ctx, section(root, diag, "barriers",
                                      {"provider", "attempt_frequency", "E_kra", "r_env", "E0",
-                                      "slope", "file", "neb"}));
+                                      "slope", "file", "neb", "perturbation_sigma", "perturbation_seed"}));
   detail::read_energy(ctx, section(root, diag, "energy", {"hamiltonian"}));
   detail::read_kmc(ctx, section(root, diag, "kmc",
                                 {"temperature", "steps", "time", "seed", "replicas", "blocks",

@@ -109,6 +109,10 @@ struct ProviderSettings {
   std::map<std::string, double> model_slopes_ev;         // model: species -> eV per ion in the environment
   std::string table_file;                                // table: CSV path
   NebProviderSettings neb;                               // neb: potential, cache, NEB settings
+  // Any provider: E_KRA + σ·z(key, seed), z ~ N(0, 1) per canonical key
+  // (PerturbedProvider.hpp); 0 = off.
+  double perturbation_sigma_ev = 0.0;
+  std::uint64_t perturbation_seed = 0;
 };
 
 // A provider outside this library (the NEB provider needs libtorch) makes

@@ -94,6 +94,10 @@ struct BarrierSpec {
   std::map<std::string, double> model_slopes_ev;
   std::string table_file;                // table: CSV path (absolute, resolved)
   NebSpec neb;                           // neb: [barriers.neb]
+  // Any provider: every canonical key's E_KRA offset by σ·N(0,1) from a hash
+  // of the key and the seed (barriers/PerturbedProvider.hpp); 0 = off.
+  double perturbation_sigma_ev = 0.0;
+  std::uint64_t perturbation_seed = 0;
 };
 
 // The lattice Hamiltonian that gives ΔE of hops (docs/hamiltonian.md).
