@@ -324,6 +324,21 @@ TEST_CASE("model provider") {
   CHECK(spec.barriers.table_file.empty());
 }
 
+TEST_CASE("barrier perturbation keys, for any provider") {
+  const auto spec = parse(replaced(6, "Br = 1.0") +
+                          "[barriers]\nprovider = \"constant\"\nperturbation_sigma = 0.064\nperturbation_seed = 7\n");
+  CHECK(spec.barriers.perturbation_sigma_ev == 0.064);
+  CHECK(spec.barriers.perturbation_seed == 7u);
+  const std::string head = replaced(6, "Br = 1.0") + "[barriers]\n";
+  CHECK_THROWS_WITH_AS(parse(head + "perturbation_sigma = -0.1\n"),
+                       Contains("[barriers] perturbation_sigma = -0.1: must be >= 0 eV (0: off) (input.toml:"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(head + "perturbation_seed = 1.5\n"), Contains("[barriers] perturbation_seed = 1.5"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(head + "perturbation_seed = -3\n"),
+                       Contains("[barriers] perturbation_seed = -3: must be an integer >= 0"), InputError);
+}
+
 TEST_CASE("bad values: key, quoted value, rule and file:line") {
   // [kmc]
   CHECK_THROWS_WITH_AS(parse(replaced(8, "temperature = -300")),
