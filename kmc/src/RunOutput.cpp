@@ -499,6 +499,10 @@ std::string summary_json(const Simulation& simulation, const RunStatistics& stat
   j["events_per_second"] = info.wall_s > 0 ? stats.events / info.wall_s : 0.0;
   j["clamped_events"] = stats.clamped_events;
   j["stalled_replicas"] = stats.stalled_replicas;
+  const auto& barriers = simulation.spec().barriers;
+  j["barriers"] = {{"provider", simulation.model().provider().name()},
+                   {"perturbation_sigma_eV", barriers.perturbation_sigma_ev},
+                   {"perturbation_seed", barriers.perturbation_seed}};
   if (const auto cache = simulation.model().barrier_statistics(); cache.on_demand) {
     const double lookups = static_cast<double>(cache.hits + cache.misses);
     j["barrier_cache"] = {{"file", cache.cache_file},

@@ -69,6 +69,17 @@ TEST_CASE("a valid run writes HDF5 and a JSON summary with the contract's keys")
     CHECK_MESSAGE(json.str().find(key) != std::string::npos, key);
   }
   CHECK(json.str().find("\"events\": 40000") != std::string::npos);  // 2 replicas x 20000
+  CHECK(json.str().find("\"provider\": \"constant\"") != std::string::npos);
+  CHECK(json.str().find("\"perturbation_sigma_eV\": 0.0") != std::string::npos);
+
+  // With a barrier perturbation the summary and the printed run say so.
+  const auto p = run("run " + input + " --force --set barriers.perturbation_sigma=0.05 --set barriers.perturbation_seed=4");
+  REQUIRE(p.code == 0);
+  CHECK(p.output.find("constant (E_KRA perturbed: sigma 0.05 eV, seed 4) provider") != std::string::npos);
+  std::ifstream again(s.path("out.json"));
+  std::stringstream perturbed;
+  perturbed << again.rdbuf();
+  CHECK(perturbed.str().find("\"perturbation_seed\": 4") != std::string::npos);
 }
 
 TEST_CASE("a run in a field reports drift, mobility, current and conductivity") {
