@@ -260,22 +260,47 @@ std::mutex& hdf5_mutex() {
   return m;
 }
 
+namespace {
+
+std::size_t add_column(Table& t, Column c) {
+  t.push_back(std::move(c));
+  return t.size() - 1;
+}
+
+// The columns that say which point a row belongs to: its index, the varied
+// keys' values and the temperature.
+struct PointKeyColumns {
+  std::size_t point = 0, temperature = 0;
+  std::vector<std::size_t> params;
+};
+
+PointKeyColumns add_point_key_columns(Table& t, const SweepManifest& manifest) {
+  PointKeyColumns c;
+  c.point = add_column(t, numbers("point"));
+  for (const auto& a : manifest.axes) c.params.push_back(add_column(t, texts(a.key)));
+  c.temperature = add_column(t, numbers("temperature_K"));
+  return c;
+}
+
+void push_point_key(Table& t, const PointKeyColumns& c, const PointResult& p) {
+  t[c.point].numbers.push_back(p.index);
+  for (std::size_t i = 0; i < c.params.size(); ++i) t[c.params[i]].texts.push_back(p.parameters.at(i).second);
+  t[c.temperature].numbers.push_back(p.temperature_k);
+}
+
+}  // namespace
+
 Table point_table(const SweepManifest& manifest, const std::vector<PointResult>& points) {
   Table t;
-  auto add = [&](Column c) { t.push_back(std::move(c)); return t.size() - 1; };
-  const auto point = add(numbers("point"));
-  std::vector<std::size_t> params;
-  for (const auto& a : manifest.axes) params.push_back(add(texts(a.key)));
-  const auto temperature = add(numbers("temperature_K"));
+  auto add = [&](Column c) { return add_column(t, std::move(c)); };
+  const PointKeyColumns key = add_point_key_columns(t, manifest);
   const auto replicas = add(numbers("replicas"));
   const auto events = add(numbers("events"));
   const auto time = add(numbers("simulated_time_s"));
   const auto converged = add(numbers("converged"));
   const auto sigmas = add(numbers("max_half_difference_sigmas"));
   for (const auto& p : points) {
-    t[point].numbers.push_back(p.index);
-    for (std::size_t i = 0; i < params.size(); ++i) t[params[i]].texts.push_back(p.parameters.at(i).second);
-    t[temperature].numbers.push_back(p.temperature_k);
+    push_point_key(t, key, p);
     t[replicas].numbers.push_back(p.replicas);
     t[events].numbers.push_back(static_cast<double>(p.events));
     t[time].numbers.push_back(p.simulated_time_s);
@@ -344,11 +369,8 @@ Table point_table(const SweepManifest& manifest, const std::vector<PointResult>&
 
 Table crossing_table(const SweepManifest& manifest, const std::vector<PointResult>& points) {
   Table t;
-  auto add = [&](Column c) { t.push_back(std::move(c)); return t.size() - 1; };
-  const auto point = add(numbers("point"));
-  std::vector<std::size_t> params;
-  for (const auto& a : manifest.axes) params.push_back(add(texts(a.key)));
-  const auto temperature = add(numbers("temperature_K"));
+  auto add = [&](Column c) { return add_column(t, std::move(c)); };
+  const PointKeyColumns key = add_point_key_columns(t, manifest);
   const auto kind = add(texts("plane_kind"));
   const auto index = add(numbers("index"));
   const auto position = add(numbers("position_A"));
@@ -371,9 +393,7 @@ Table crossing_table(const SweepManifest& manifest, const std::vector<PointResul
   auto nan_if_negative = [](int v) { return v < 0 ? kNaN : static_cast<double>(v); };
   for (const auto& p : points)
     for (const auto& row : p.crossings) {
-      t[point].numbers.push_back(p.index);
-      for (std::size_t i = 0; i < params.size(); ++i) t[params[i]].texts.push_back(p.parameters.at(i).second);
-      t[temperature].numbers.push_back(p.temperature_k);
+      push_point_key(t, key, p);
       t[kind].texts.push_back(row.kind);
       t[index].numbers.push_back(nan_if_negative(row.index));
       t[position].numbers.push_back(row.position_A);
