@@ -16,14 +16,16 @@
 namespace hkmc::barriers {
 
 // The offset's standard normal factor for a key and seed: a pure function of
-// (seed, class, moving species, occupancy), the same on every platform.
+// (seed, class, moving species, occupancy) — integer hashing, then log and
+// cos (Box–Muller), so machines agree up to their libm's last bit.
 double standard_normal_of_key(const lattice::EnvironmentKey& key, std::uint64_t seed);
 
 class PerturbedProvider final : public BarrierProvider {
  public:
   PerturbedProvider(std::unique_ptr<BarrierProvider> inner, double sigma_ev, std::uint64_t seed);
   std::string name() const override;
-  // The inner provider's needs, with the canonical key (the offset is keyed by it).
+  // The environment and its canonical key, whatever the inner provider needs
+  // (the offset is keyed by it).
   ProviderNeeds needs() const override;
   double e_kra(const HopContext& hop) const override;
   void check(const lattice::HopCatalog& catalog) const override { m_inner->check(catalog); }
