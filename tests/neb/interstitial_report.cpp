@@ -447,8 +447,8 @@ void paths(const Potential& pot, const Host& h, const Options& o, const Minimum&
             for (int d = 0; d < 3; ++d) lattice = lattice && std::abs(t[d] / a - std::round(t[d] / a)) < 1e-6;
             if (!lattice) continue;
             const Structure img = transformed(G, r, t);
-            // new up to G's own symmetry
-            bool seen = false;
+            // new up to G's own symmetry (G itself is not an end state)
+            bool seen = same_set(img, G, tol);
             for (const auto& f : finals) {
               for (const auto& [sr, st] : stab) {
                 if (same_set(transformed(img, sr, st), f, tol)) {
@@ -465,7 +465,7 @@ void paths(const Potential& pot, const Host& h, const Options& o, const Minimum&
           }
   }
   fmt::print("{} inequivalent end states within {} a\n", finals.size(), o.max_neighbour);
-  fmt::print("| # | target site - s (a) | distance (a) | final orientation | moved atoms > 0.5 A | sum |dR|^2 (A^2) | "
+  fmt::print("| # | target site - s (a) | distance (a) | final pair direction (|x|, |y|, |z|) | moved atoms > 0.5 A | sum |dR|^2 (A^2) | "
              "E_fwd (eV) | climbing image | lowest inner image (eV) | NEB steps | converged |\n");
   fmt::print("|---|---|---|---|---|---|---|---|---|---|---|\n");
   NebOptions no;
@@ -485,13 +485,16 @@ void paths(const Potential& pot, const Host& h, const Options& o, const Minimum&
     int moved = 0;
     for (Eigen::Index k = 0; k < G.positions.rows(); ++k)
       moved += (fin.positions.row(k) - G.positions.row(k)).norm() > 0.5;
-    std::string row;
+    std::string row, profile;
     try {
       const NebResult neb = run_neb(pot, G, fin, no);
       double lowest = 1e300;
       for (std::size_t k = 1; k + 1 < neb.energies.size(); ++k) lowest = std::min(lowest, neb.energies[k]);
       row = fmt::format("{:.4f} | {} | {:+.4f} | {} | {}", neb.barrier_forward, neb.climbing_image,
                         lowest - neb.energies.front(), neb.steps, neb.converged ? "yes" : "no");
+      profile = "|   | image energies (eV):";
+      for (double e : neb.energies) profile += fmt::format(" {:.4f}", e - neb.energies.front());
+      profile += fmt::format("; path length {:.3f} A |\n", neb.reaction_coordinate.back());
       if (!o.xyz.empty()) {
         write_extxyz(fmt::format("{}/path_{}_{}{}_{}.xyz", o.xyz, o.halide, o.n, o.n, f), neb.images);
       }
@@ -499,9 +502,19 @@ void paths(const Potential& pot, const Host& h, const Options& o, const Minimum&
       row = fmt::format("failed: {}", e.what());
     }
     const Eigen::Vector3d rel = (ts - p.site) / a;
-    fmt::print("| {} | ({:+.1f}, {:+.1f}, {:+.1f}) axis {} | {:.3f} | {} | {} | {:.2f} | {} |\n", f, rel[0], rel[1],
-               rel[2], "xyz"[target_axes[f]],
-               rel.norm(), frame_orientation(q) + (same_site ? " (same site)" : ""), moved, cost, row);
+    fmt::print("| {} | ({:+.1f}, {:+.1f}, {:+.1f}) axis {} | {:.3f} | ({:.2f}, {:.2f}, {:.2f}){} | {} | {:.2f} | {} |\n",
+               f, rel[0], rel[1], rel[2], "xyz"[target_axes[f]], rel.norm(), std::abs(q.u[0]), std::abs(q.u[1]),
+               std::abs(q.u[2]), same_site ? " (same site)" : "", moved, cost, row);
+    fmt::print("{}", profile);
+    // the atoms that move: where from and to (relative to s, fractions of a)
+    for (Eigen::Index k = 0; k < G.positions.rows(); ++k) {
+      const Eigen::Vector3d d = (fin.positions.row(k) - G.positions.row(k)).transpose();
+      if (d.norm() < 0.5) continue;
+      const Eigen::Vector3d from = minimum_image(G.positions.row(k).transpose() - p.site, G.cell) / a;
+      const Eigen::Vector3d to = from + d / a;
+      fmt::print("|   | atom {} ({}): ({:+.3f}, {:+.3f}, {:+.3f}) -> ({:+.3f}, {:+.3f}, {:+.3f}) a, |d| {:.3f} A |\n", k,
+                 G.symbols[k], from[0], from[1], from[2], to[0], to[1], to[2], d.norm());
+    }
     std::fflush(stdout);
   }
 }
