@@ -462,6 +462,15 @@ TEST_CASE("split pair: requests the model cannot hold are refused with a message
   CHECK_THROWS_WITH_AS(build_hop_cell(diagonal, HopCellRule{}),
                        doctest::Contains("pair_target = (0.25, 0.25, 0) must be a/4 along one cube axis"),
                        InputError);
+  HopRequest half = testing::split_pair_request(0.0, 1.0, 1);
+  half.pair_origin = {0.0, 0.0, -0.5};  // a/2: onto the 3c site, not a pair
+  CHECK_THROWS_WITH_AS(build_hop_cell(half, HopCellRule{}),
+                       doctest::Contains("pair_origin = (0, 0, -0.5) must be a/4 along one cube axis"), InputError);
+  HopRequest rotation = testing::split_pair_request(0.0, 1.0, 1);
+  rotation.midpoint = {0.0, 0.5, 0.0};
+  rotation.origin = rotation.target = Eigen::Vector3d::Zero();
+  CHECK_THROWS_WITH_AS(build_hop_cell(rotation, HopCellRule{}), doctest::Contains("rotation of the pair is not supported"),
+                       InputError);
   HopRequest no_partner = testing::split_pair_request(0.0, 1.0, 1);
   no_partner.partner.clear();
   CHECK_THROWS_WITH_AS(build_hop_cell(no_partner, HopCellRule{}), doctest::Contains("partner"), InputError);

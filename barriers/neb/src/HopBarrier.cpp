@@ -107,9 +107,14 @@ void validate_request(const HopRequest& r) {
                        "rotation of the pair is not supported yet");
     }
     for (const auto& [name, v] : {std::pair{"pair_origin", &r.pair_origin}, std::pair{"pair_target", &r.pair_target}}) {
-      int along = 0;
-      for (int d = 0; d < 3; ++d) along += std::abs(std::abs((*v)[d]) - 0.25) < 1e-9 && std::abs(v->norm() - 0.25) < 1e-9;
-      if (along != 1) {
+      int nonzero = 0;
+      bool quarter = true;  // the one non-zero component is ±1/4
+      for (int d = 0; d < 3; ++d) {
+        if (std::abs((*v)[d]) < 1e-9) continue;
+        ++nonzero;
+        quarter = quarter && std::abs(std::abs((*v)[d]) - 0.25) < 1e-9;
+      }
+      if (nonzero != 1 || !quarter) {
         throw InputError(fmt::format("hop request (split_pair): {} = {} must be a/4 along one cube axis "
                                      "(fractions of a), e.g. (0, 0, -0.25)",
                                      name, fmt_vec(*v)));
