@@ -92,6 +92,25 @@ inline HopRequest interstitial_request(double r_env, double x_br, unsigned seed,
   return r;
 }
 
+// Split-pair edge interstitialcy (docs/neb.md, "Halide interstitials"): the
+// pair on X(0,½,0) (Pb–X–Pb axis y) along z; its atom at (0,½,−¼) joins the
+// ion of X(0,0,−½) (axis z), ending at (0,¼,−½); that ion goes to (0,−¼,−½).
+inline HopRequest split_pair_request(double r_env, double x_br, unsigned seed, const std::string& moving = "Br",
+                                     const std::string& partner = "Br", const std::string& pushed = "Br") {
+  HopRequest r;
+  r.kind = HopKind::SplitPair;
+  r.midpoint = Eigen::Vector3d(0.0, 0.25, -0.25);
+  r.origin = Eigen::Vector3d(0.0, 0.25, 0.25);
+  r.target = Eigen::Vector3d(0.0, -0.25, -0.25);
+  r.pair_origin = Eigen::Vector3d(0.0, 0.0, -0.25);
+  r.pair_target = Eigen::Vector3d(0.0, 0.25, 0.0);
+  r.moving = moving;
+  r.partner = partner;
+  r.pushed = pushed;
+  fill_environment(r, r_env, x_br, seed);
+  return r;
+}
+
 }  // namespace hkmc::neb::testing
 
 namespace hkmc::neb::testing {
@@ -107,6 +126,9 @@ inline HopRequest transformed(const HopRequest& r, const Eigen::Matrix3i& rotati
   out.target = R * (reverse ? r.origin : r.target);
   out.via = R * r.via;
   if (reverse && r.kind == HopKind::Interstitialcy) std::swap(out.moving, out.pushed);
+  out.pair_origin = R * (reverse ? r.pair_target : r.pair_origin);
+  out.pair_target = R * (reverse ? r.pair_origin : r.pair_target);
+  if (reverse && r.kind == HopKind::SplitPair) std::swap(out.pushed, out.partner);
   std::vector<std::size_t> order(r.environment.size());
   for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::mt19937_64 rng(shuffle_seed);

@@ -414,3 +414,135 @@ TEST_CASE("settings: the cell options change describe() and are validated; the d
   bad.cell.fill_composition = {{"Cl", 1.0}};
   CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("'Cl', which has no lattice_constant"), InputError);
 }
+
+// Position of an atom relative to the cell's hop midpoint, fractions of a.
+static Eigen::Vector3d rel_position(const HopEndpointsBuilt& b, const Structure& s, int atom) {
+  return (s.positions.row(atom).transpose() - b.midpoint) / b.a;
+}
+
+TEST_CASE("split pair: the cell holds the pair on origin and moves three atoms, derived by hand") {
+  // Pair on X(0,1/2,0) along z, its atom at (0,1/2,-1/4) joins X(0,0,-1/2);
+  // relative to the midpoint (0,1/4,-1/4): origin (0,1/4,1/4), target
+  // (0,-1/4,-1/4), pair_origin (0,0,-1/4), pair_target (0,1/4,0).
+  const HopRequest r = testing::split_pair_request(0.0, 1.0, 1);
+  const HopEndpointsBuilt b = build_hop_cell(r, HopCellRule{});
+  CHECK(b.a == 5.76);  // every halide Br (the fill takes the mover's species)
+  const auto counts = count_symbols(b.initial);
+  CHECK(counts.at("Cs") == 27);
+  CHECK(counts.at("Pb") == 27);
+  CHECK(counts.at("Br") == 81 + 1);  // every X site occupied, plus the extra halide
+  REQUIRE(b.pushed_atoms.size() == 2);
+  const int mover = b.moving_atom, pushed = b.pushed_atoms[0], partner = b.pushed_atoms[1];
+  CHECK(mover == static_cast<int>(b.initial.size()) - 1);  // appended after the lattice
+  auto near = [](const Eigen::Vector3d& x, const Eigen::Vector3d& y) { return (x - y).norm() < 1e-12; };
+  // initial: mover at origin + pair_origin, partner at origin - pair_origin, pushed on target
+  CHECK(near(rel_position(b, b.initial, mover), {0.0, 0.25, 0.0}));
+  CHECK(near(rel_position(b, b.initial, partner), {0.0, 0.25, 0.5}));
+  CHECK(near(rel_position(b, b.initial, pushed), {0.0, -0.25, -0.25}));
+  // final: mover at target + pair_target, pushed at target - pair_target, partner back on origin
+  CHECK(near(rel_position(b, b.final_state, mover), {0.0, 0.0, -0.25}));
+  CHECK(near(rel_position(b, b.final_state, pushed), {0.0, -0.5, -0.25}));
+  CHECK(near(rel_position(b, b.final_state, partner), {0.0, 0.25, 0.25}));
+  int moved = 0;
+  for (Eigen::Index i = 0; i < b.initial.positions.rows(); ++i)
+    moved += (b.initial.positions.row(i) - b.final_state.positions.row(i)).norm() > 1e-12;
+  CHECK(moved == 3);
+  // the mover travels a/(2 sqrt 2): between the two a/4 offsets, one octahedron edge apart
+  CHECK((b.final_state.positions.row(mover) - b.initial.positions.row(mover)).norm() ==
+        doctest::Approx(5.76 * std::sqrt(2.0) / 4).epsilon(1e-12));
+}
+
+TEST_CASE("split pair: requests the model cannot hold are refused with a message that says why") {
+  HopRequest axial = testing::split_pair_request(0.0, 1.0, 1);
+  axial.pair_origin = {0.0, -0.25, 0.0};  // along the Pb-X-Pb axis (y) of X(0,1/2,0)
+  CHECK_THROWS_WITH_AS(build_hop_cell(axial, HopCellRule{}),
+                       doctest::Contains("pair_origin = (0, -0.25, 0) lies along the Pb-X-Pb axis"), InputError);
+  HopRequest diagonal = testing::split_pair_request(0.0, 1.0, 1);
+  diagonal.pair_target = {0.25, 0.25, 0.0};
+  CHECK_THROWS_WITH_AS(build_hop_cell(diagonal, HopCellRule{}),
+                       doctest::Contains("pair_target = (0.25, 0.25, 0) must be a/4 along one cube axis"),
+                       InputError);
+  HopRequest half = testing::split_pair_request(0.0, 1.0, 1);
+  half.pair_origin = {0.0, 0.0, -0.5};  // a/2: onto the 3c site, not a pair
+  CHECK_THROWS_WITH_AS(build_hop_cell(half, HopCellRule{}),
+                       doctest::Contains("pair_origin = (0, 0, -0.5) must be a/4 along one cube axis"), InputError);
+  HopRequest rotation = testing::split_pair_request(0.0, 1.0, 1);
+  rotation.midpoint = {0.0, 0.5, 0.0};
+  rotation.origin = rotation.target = Eigen::Vector3d::Zero();
+  CHECK_THROWS_WITH_AS(build_hop_cell(rotation, HopCellRule{}), doctest::Contains("rotation of the pair is not supported"),
+                       InputError);
+  HopRequest no_partner = testing::split_pair_request(0.0, 1.0, 1);
+  no_partner.partner.clear();
+  CHECK_THROWS_WITH_AS(build_hop_cell(no_partner, HopCellRule{}), doctest::Contains("partner"), InputError);
+  HopRequest on_3c = testing::interstitial_request(0.0, 1.0, 1);  // 3c (0,1/2,1/2) -> 3c (1/2,0,1/2)
+  on_3c.kind = HopKind::SplitPair;
+  on_3c.partner = on_3c.pushed = "Br";
+  on_3c.pair_origin = on_3c.pair_target = {0.0, 0.0, 0.25};
+  CHECK_THROWS_WITH_AS(build_hop_cell(on_3c, HopCellRule{}), doctest::Contains("a split pair sits on an X site"),
+                       InputError);
+  CHECK_NOTHROW(build_hop_cell(testing::split_pair_request(0.0, 1.0, 1), HopCellRule{}));
+}
+
+TEST_CASE("split pair: symmetry images share the canonical form and build images of one cell") {
+  const HopRequest a = testing::split_pair_request(1.0, 0.5, 21, "I", "Br", "I");
+  const CanonicalHop ca = canonical_hop(a);
+  const HopEndpointsBuilt built_a = build_hop_cell(a, HopCellRule{});
+  int differing = 0, reversed = 0;
+  for (int op : {0, 3, 13, 22, 31, 44}) {
+    for (bool reverse : {false, true}) {
+      CAPTURE(op);
+      CAPTURE(reverse);
+      const HopRequest b =
+          testing::transformed(a, testing::signed_permutation(op), Eigen::Vector3i(1, op % 2, -1), reverse, op + 7);
+      const CanonicalHop cb = canonical_hop(b);
+      CHECK(cb.request.origin == ca.request.origin);
+      CHECK(cb.request.pair_origin == ca.request.pair_origin);
+      CHECK(cb.request.pair_target == ca.request.pair_target);
+      CHECK(cb.request.environment_species == ca.request.environment_species);
+      CHECK(cb.request.partner == ca.request.partner);
+      CHECK(cb.request.pushed == ca.request.pushed);
+      const HopEndpointsBuilt built_b = build_hop_cell(b, HopCellRule{});
+      const Structure& ini_b = cb.reversed != ca.reversed ? built_b.final_state : built_b.initial;
+      CHECK(canonical_atoms(built_a, built_a.initial, ca.rotation) == canonical_atoms(built_b, ini_b, cb.rotation));
+      differing += b.environment != a.environment;
+      reversed += cb.reversed != ca.reversed;
+    }
+  }
+  CHECK(differing > 0);
+  CHECK(reversed > 0);  // reversal (pushed <-> partner, pair_origin <-> pair_target) was exercised
+  // The partner is part of the form: another partner species, another form.
+  CHECK(canonical_hop(testing::split_pair_request(1.0, 0.5, 21, "I", "I", "I")).request.partner !=
+        canonical_hop(testing::split_pair_request(1.0, 0.5, 21, "I", "Br", "I")).request.partner);
+}
+
+TEST_CASE("barrier record: the split-pair edge interstitialcy runs between minima (interstitial_report values)") {
+  // docs/neb.md, "Halide interstitials": 3x3x3, reference potential,
+  // interstitial_report (7 images, relax fmax 0.005, NEB fmax 0.01):
+  // 0.0603 eV (Br), 0.1307 eV (I). Here the record's settings (5 images,
+  // endpoints to 0.01 eV/A) with NEB fmax 0.01: at the default 0.05 the I
+  // band stops on a higher path (0.174 eV). Tolerance 0.01 eV.
+  const BuckinghamCoulomb pot(BuckinghamCoulombParameters::cspbx3_flama_initial());
+  HopBarrierSettings settings;
+  settings.neb.fmax = 0.01;
+  for (const auto& [x, expected] : {std::pair{std::string("Br"), 0.0603}, std::pair{std::string("I"), 0.1307}}) {
+    CAPTURE(x);
+    const HopBarrierRecord r =
+        compute_hop_barrier(pot, testing::split_pair_request(0.0, 0.0, 1, x, x, x), settings);
+    CHECK(r.status == HopBarrierStatus::Ok);  // the probe finds both end states minima
+    CHECK(r.message == "");
+    CHECK(std::abs(r.e_kra - expected) < 0.01);
+    CHECK(std::abs(r.e_forward - r.e_backward) < 2e-3);  // equivalent end states
+    CHECK(r.attempts == 1);
+    MESSAGE(x, " split pair, 3x3x3: E_KRA = ", r.e_kra, " eV, ", r.force_calls, " force calls, ", r.wall_seconds,
+            " s");
+  }
+  // The geometry matters: the same end positions with the mover ending on
+  // the far side of the target's pair (pair_target pointing away from
+  // origin, so the mover and the target's ion must pass each other) is
+  // another path, and its record must not reproduce the edge interstitialcy.
+  HopRequest away = testing::split_pair_request(0.0, 1.0, 1);
+  away.pair_target = {0.0, -0.25, 0.0};
+  const HopBarrierRecord far = compute_hop_barrier(pot, away, settings);
+  MESSAGE("Br split pair, end pair atom facing away: ", to_string(far.status), " E_KRA ", far.e_kra, " ", far.message);
+  CHECK((!far.usable() || std::abs(far.e_kra - 0.0603) > 0.02));
+}

@@ -20,6 +20,7 @@ const char* to_string(HopKind kind) {
     case HopKind::Vacancy: return "vacancy";
     case HopKind::Interstitial: return "interstitial";
     case HopKind::Interstitialcy: return "interstitialcy";
+    case HopKind::SplitPair: return "split_pair";
   }
   return "?";
 }
@@ -96,6 +97,30 @@ void validate_request(const HopRequest& r) {
                                  "need one species (or \"\" for empty) per site",
                                  r.environment.size(), r.environment_species.size()));
   }
+  if (r.kind == HopKind::SplitPair) {
+    if (r.pushed.empty() || r.partner.empty()) {
+      throw InputError("hop request (split_pair): pushed (the ion on `target`) and partner (the ion that "
+                       "stays on `origin`) must name elements");
+    }
+    if ((r.origin - r.target).norm() < 1e-9) {
+      throw InputError("hop request (split_pair): origin and target are the same X site: an on-site "
+                       "rotation of the pair is not supported yet");
+    }
+    for (const auto& [name, v] : {std::pair{"pair_origin", &r.pair_origin}, std::pair{"pair_target", &r.pair_target}}) {
+      int nonzero = 0;
+      bool quarter = true;  // the one non-zero component is ±1/4
+      for (int d = 0; d < 3; ++d) {
+        if (std::abs((*v)[d]) < 1e-9) continue;
+        ++nonzero;
+        quarter = quarter && std::abs(std::abs((*v)[d]) - 0.25) < 1e-9;
+      }
+      if (nonzero != 1 || !quarter) {
+        throw InputError(fmt::format("hop request (split_pair): {} = {} must be a/4 along one cube axis "
+                                     "(fractions of a), e.g. (0, 0, -0.25)",
+                                     name, fmt_vec(*v)));
+      }
+    }
+  }
   if ((r.origin + r.target).norm() > 1e-6) {
     throw InputError(fmt::format("hop request: origin {} and target {} must be symmetric about the "
                                  "midpoint (origin = -target)",
@@ -109,6 +134,8 @@ struct Rep {
   std::vector<Vec3i> env;
   std::vector<std::string> species;
   std::string moving, pushed;
+  Vec3i po = Vec3i::Zero(), pt = Vec3i::Zero();  // split pair: pair_origin, pair_target
+  std::string partner;
 };
 
 int compare(const Rep& a, const Rep& b) {
@@ -125,6 +152,10 @@ int compare(const Rep& a, const Rep& b) {
   }
   if (const int c = a.moving.compare(b.moving)) return c < 0 ? -1 : 1;
   if (const int c = a.pushed.compare(b.pushed)) return c < 0 ? -1 : 1;
+  // Split pairs only (zero and empty for the other kinds, so their order is unchanged).
+  if (const int c = compare(a.po, b.po)) return c;
+  if (const int c = compare(a.pt, b.pt)) return c;
+  if (const int c = a.partner.compare(b.partner)) return c < 0 ? -1 : 1;
   return 0;
 }
 
@@ -208,6 +239,9 @@ CanonicalHop canonical_hop(const HopRequest& request) {
   const Vec3i o = quarters(request.origin, "origin");
   const Vec3i t = quarters(request.target, "target");
   const Vec3i v = request.kind == HopKind::Interstitialcy ? quarters(request.via, "via") : Vec3i::Zero();
+  const bool split = request.kind == HopKind::SplitPair;
+  const Vec3i po = split ? quarters(request.pair_origin, "pair_origin") : Vec3i::Zero();
+  const Vec3i pt = split ? quarters(request.pair_target, "pair_target") : Vec3i::Zero();
   std::vector<Vec3i> env;
   for (std::size_t k = 0; k < request.environment.size(); ++k) {
     env.push_back(quarters(request.environment[k], fmt::format("environment[{}]", k)));
@@ -240,6 +274,12 @@ CanonicalHop canonical_hop(const HopRequest& request) {
       const bool swap = rev && request.kind == HopKind::Interstitialcy;
       rep.moving = swap ? request.pushed : request.moving;
       rep.pushed = request.kind == HopKind::Interstitialcy ? (swap ? request.moving : request.pushed) : "";
+      if (split) {  // reversed: the mover goes back; the ion on target stays, the partner is pushed
+        rep.pushed = rev ? request.partner : request.pushed;
+        rep.partner = rev ? request.pushed : request.partner;
+        rep.po = r * (rev ? pt : po);
+        rep.pt = r * (rev ? po : pt);
+      }
       if (best_op < 0 || compare(rep, best) < 0) {
         best = std::move(rep);
         best_op = op;
@@ -260,6 +300,9 @@ CanonicalHop canonical_hop(const HopRequest& request) {
   c.environment_species = best.species;
   c.moving = best.moving;
   c.pushed = best.pushed;
+  c.pair_origin = from_quarters(best.po);
+  c.pair_target = from_quarters(best.pt);
+  c.partner = best.partner;
   return out;
 }
 
@@ -430,6 +473,21 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
       require(i_target, true, "an interstitialcy ends on an interstitial site");
       require(i_via, false, "the pushed ion sits on an X site");
       break;
+    case HopKind::SplitPair:
+      require(i_origin, false, "a split pair sits on an X site");
+      require(i_target, false, "a split pair moves to an X site");
+      break;
+  }
+  if (request.kind == HopKind::SplitPair) {
+    // The pair lies perpendicular to its site's Pb–X–Pb axis.
+    for (const auto& [i, v, name] : {std::tuple{i_origin, &request.pair_origin, "pair_origin"},
+                                     std::tuple{i_target, &request.pair_target, "pair_target"}}) {
+      if (std::abs((*v)[placed[i].site.axis]) > 1e-9) {
+        throw InputError(fmt::format("hop request (split_pair): {} = {} lies along the Pb-X-Pb axis of "
+                                     "its X site at {}: the pair must be perpendicular to it",
+                                     name, fmt_vec(*v), fmt_vec(placed[i].shown)));
+      }
+    }
   }
 
   // Occupancy of the initial state.
@@ -466,6 +524,12 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
       x_occ[placed[i_via].site.index] = request.pushed;
       x_set[placed[i_via].site.index] = true;
       moving_site = placed[i_origin].site.index;
+      break;
+    case HopKind::SplitPair:  // the mover is appended after the interstitials
+      x_occ[placed[i_origin].site.index] = request.partner;
+      x_set[placed[i_origin].site.index] = true;
+      x_occ[placed[i_target].site.index] = request.pushed;
+      x_set[placed[i_target].site.index] = true;
       break;
   }
 
@@ -530,6 +594,7 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
   std::map<std::string, long long> composition;
   for (const auto& s : x_occ) if (!s.empty()) ++composition[s];
   for (const auto& s : i_occ) if (!s.empty()) ++composition[s];
+  if (request.kind == HopKind::SplitPair) ++composition[request.moving];
   double a = rule.fixed_lattice_constant;
   if (a > 0.0) composition.clear();
   long long halides = 0;
@@ -556,8 +621,11 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
   s.cell = Cell::Identity() * (a * n);
   s.periodic = true;
   std::vector<Eigen::RowVector3d> pos;
-  int pushed_atom = -1;
-  const int via_index = request.kind == HopKind::Interstitialcy ? placed[i_via].site.index : -1;
+  int pushed_atom = -1, partner_atom = -1;
+  const int via_index = request.kind == HopKind::Interstitialcy ? placed[i_via].site.index
+                        : request.kind == HopKind::SplitPair    ? placed[i_target].site.index
+                                                                : -1;
+  const int partner_index = request.kind == HopKind::SplitPair ? placed[i_origin].site.index : -1;
   for (int c = 0; c < ncell; ++c) {
     const Eigen::RowVector3d o(c / (n * n), (c / n) % n, c % n);
     s.symbols.push_back(rule.a_site);
@@ -569,6 +637,7 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
       if (x_occ[xi].empty()) continue;
       if (request.kind == HopKind::Vacancy && xi == moving_site) out.moving_atom = static_cast<int>(pos.size());
       if (xi == via_index) pushed_atom = static_cast<int>(pos.size());
+      if (xi == partner_index) partner_atom = static_cast<int>(pos.size());
       Eigen::RowVector3d p = o;
       p[axis] += 0.5;
       s.symbols.push_back(x_occ[xi]);
@@ -584,6 +653,15 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
     if (request.kind != HopKind::Vacancy && ii == moving_site) out.moving_atom = static_cast<int>(pos.size());
     s.symbols.push_back(i_occ[ii]);
     pos.push_back(p * a);
+  }
+  if (request.kind == HopKind::SplitPair) {
+    // The pair on origin: the partner moved off its site by −pair_origin,
+    // the mover appended at +pair_origin.
+    const Eigen::RowVector3d po = request.pair_origin.transpose() * a;
+    pos[partner_atom] -= po;
+    out.moving_atom = static_cast<int>(pos.size());
+    s.symbols.push_back(request.moving);
+    pos.push_back(pos[partner_atom] + 2.0 * po);
   }
   s.positions.resize(static_cast<Eigen::Index>(pos.size()), 3);
   for (std::size_t k = 0; k < pos.size(); ++k) s.positions.row(static_cast<Eigen::Index>(k)) = pos[k];
@@ -603,6 +681,17 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
       s.positions.row(pushed_atom) += displacement(i_via, i_target);
       out.pushed_atoms.push_back(pushed_atom);
       break;
+    case HopKind::SplitPair: {
+      // mover: origin + po -> target + pt; partner: origin − po -> origin;
+      // ion on target: target -> target − pt.
+      const Eigen::RowVector3d po = request.pair_origin.transpose() * a;
+      const Eigen::RowVector3d pt = request.pair_target.transpose() * a;
+      s.positions.row(out.moving_atom) += displacement(i_origin, i_target) - po + pt;
+      s.positions.row(partner_atom) += po;
+      s.positions.row(pushed_atom) -= pt;
+      out.pushed_atoms = {pushed_atom, partner_atom};
+      break;
+    }
   }
   out.final_state = std::move(s);
   return out;

@@ -21,7 +21,13 @@
 
 namespace hkmc::neb {
 
-enum class HopKind { Vacancy, Interstitial, Interstitialcy };
+// SplitPair: the split-interstitial edge interstitialcy of docs/neb.md
+// ("Halide interstitials: where the minimum is"): a pair of halides shares
+// the X site `origin`; its atom at origin + pair_origin moves to
+// target + pair_target and forms a new pair with the ion of the X site
+// `target`, which moves to target − pair_target; the other atom of the old
+// pair (at origin − pair_origin) returns to the X site.
+enum class HopKind { Vacancy, Interstitial, Interstitialcy, SplitPair };
 const char* to_string(HopKind kind);
 
 // One hop and its environment, in units of the cubic perovskite lattice
@@ -48,15 +54,24 @@ struct HopRequest {
   // interstitial at `origin` pushes the lattice ion at `via` into the empty
   // interstitial site `target` and takes its X site.
   std::string moving;
-  std::string pushed;  // interstitialcy only: element of the pushed ion
+  std::string pushed;  // interstitialcy: element of the pushed ion; split pair: the ion on `target`
+  // Split pair only (fractions of a, each a/4 along a cube axis perpendicular
+  // to its X site's Pb–X–Pb axis): the mover's start relative to `origin`
+  // and its end relative to `target`; `partner` is the element of the other
+  // atom of the initial pair, which stays on `origin`.
+  Eigen::Vector3d pair_origin = Eigen::Vector3d::Zero();
+  Eigen::Vector3d pair_target = Eigen::Vector3d::Zero();
+  std::string partner;
 };
 
 // The same hop seen through a space-group operation of the cubic perovskite
 // (x -> R x + t, R a signed permutation matrix, t integer) and optionally
-// reversed (origin <-> target; for an interstitialcy also moving <-> pushed):
+// reversed (origin <-> target; for an interstitialcy also moving <-> pushed;
+// for a split pair also pair_origin <-> pair_target and pushed <-> partner):
 // the one among all 48 x 2 images that is smallest in a fixed lexicographic
 // order (midpoint reduced to [0,1)^3, then origin, target, via, the sorted
-// environment vectors, their species, moving, pushed). Symmetry-equivalent
+// environment vectors, their species, moving, pushed, pair_origin,
+// pair_target, partner). Symmetry-equivalent
 // requests have identical canonical forms; ties go to the first operation in
 // a fixed enumeration (identity first), so a canonical request maps to itself.
 struct CanonicalHop {
@@ -152,7 +167,7 @@ struct HopBarrierRecord {
 struct HopEndpointsBuilt {
   Structure initial, final_state;  // unrelaxed, same atoms in the same order
   int moving_atom = -1;            // index of the moving ion in both
-  std::vector<int> pushed_atoms;   // interstitialcy: the pushed ion
+  std::vector<int> pushed_atoms;   // interstitialcy: the pushed ion; split pair: the ion on target, then the partner
   double a = 0;                    // lattice constant used, Å
   Eigen::Vector3d midpoint = Eigen::Vector3d::Zero();  // hop midpoint in the cell, Å (Cartesian)
   Eigen::Matrix3i rotation = Eigen::Matrix3i::Identity();  // canonical_hop(request).rotation
