@@ -301,6 +301,12 @@ crossings = true
                           s.path("sw/sweep.h5"),
                       "/usr/bin/python3");
   CHECK(h5.output.find("30") != std::string::npos);
+  // The plotting script draws the permeabilities.
+  const std::string script = std::string(HKMC_SOURCE_DIR) + "/tools/plot/plot_sweep.py";
+  const auto plot = run(script + " " + s.path("sw") + " --out " + s.path("figs"), "/usr/bin/python3");
+  INFO(plot.output);
+  CHECK(plot.code == 0);
+  CHECK(fs::file_size(s.path("figs/permeability_vs_temperature.png")) > 10000);
 
   // Without crossings, no crossings table.
   REQUIRE(run("sweep " + input + " --set output.crossings=false --vary kmc.temperature=350 --out " + s.path("none") +

@@ -12,7 +12,11 @@ Writes into --out (default: SWEEP_DIR):
                    are drawn as open markers;
   arrhenius.png    D against 1000/T on a log axis with error bars, and the
                    weighted least-squares fits of arrhenius.csv,
-                   D0 exp(-E_a / k_B T), labelled with E_a ± its error.
+                   D0 exp(-E_a / k_B T), labelled with E_a ± its error;
+  permeability_vs_<key>.png  (sweeps that counted plane crossings:
+                   crossings.csv) the interface permeabilities P of every
+                   entity against --x, one panel per interface, P against
+                   the layer below (filled) and above (open), ± jackknife.
 Needs matplotlib and numpy only.
 """
 import argparse
@@ -96,6 +100,40 @@ def plot_d_vs_x(rows, keys, x_key, out):
     return path
 
 
+def plot_permeability(rows, keys, x_key, out):
+    others = [k for k in keys if k != x_key]
+    interfaces = sorted({r["index"] for r in rows}, key=number)
+    fig, axes = plt.subplots(1, len(interfaces), figsize=(4.8 * len(interfaces), 4.0), squeeze=False)
+    for ax, interface in zip(axes[0], interfaces):
+        members = [r for r in rows if r["index"] == interface]
+        series = {}
+        for r in members:
+            series.setdefault((r["entity"], tuple((k, r[k]) for k in others)), []).append(r)
+        for si, ((entity, group), rs) in enumerate(series.items()):
+            color = f"C{si % 10}"
+            for side, filled in (("lower", True), ("upper", False)):
+                pts = sorted((number(r[x_key]), number(r[f"P_vs_{side}"]), number(r[f"P_vs_{side}_err"])) for r in rs)
+                pts = [p for p in pts if math.isfinite(p[0]) and math.isfinite(p[1])]
+                if not pts:
+                    continue
+                x, y, e = zip(*pts)
+                e = [v if math.isfinite(v) else 0.0 for v in e]
+                ax.errorbar(x, y, yerr=e, marker="o", capsize=3, color=color,
+                            markerfacecolor=color if filled else "none", linestyle="-" if filled else "--",
+                            label=f"{entity} vs {side} {label_of(group)}".strip())
+        ax.axhline(1.0, color="0.6", linewidth=0.8)
+        layers = f"layers {members[0]['lower_layer'].split('.')[0]}|{members[0]['upper_layer'].split('.')[0]}"
+        ax.set_title(f"interface {interface.split('.')[0]} ({layers})", fontsize=9)
+        ax.set_xlabel(x_key)
+        ax.set_ylabel("permeability P")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = os.path.join(out, f"permeability_vs_{x_key.split('.')[-1]}.png")
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def plot_arrhenius(rows, fits, keys, out):
     group_keys = [k for k in keys if k != TEMPERATURE_KEY]
     fig, ax = plt.subplots(figsize=(8.6, 4.4))
@@ -148,6 +186,11 @@ def main(argv=None):
     written = [plot_d_vs_x(rows, keys, x_key, out)]
     if fits:
         written.append(plot_arrhenius(rows, fits, keys, out))
+    crossings_path = os.path.join(args.sweep_dir, "crossings.csv")
+    if os.path.exists(crossings_path):
+        crossings = [r for r in read_csv(crossings_path) if r["plane_kind"] == "interface"]
+        if crossings:
+            written.append(plot_permeability(crossings, keys, x_key, out))
     for w in written:
         print(w)
 
