@@ -42,7 +42,9 @@ with tempfile.TemporaryDirectory() as tmp:
     write_sweep(tmp, ["composition.Br", "barriers.perturbation_seed"], rows)
     out = subprocess.run([sys.executable, SCRIPT, tmp, "--json"], capture_output=True, text=True)
     check(out.returncode == 0, f"exit 0 ({out.stderr.strip()})")
-    result = {g["group"]["composition.Br"]: g["quantities"]["D_I_cm2_s"] for g in json.loads(out.stdout)}
+    report = json.loads(out.stdout)
+    result = {g["group"]["composition.Br"]: g["quantities"]["D_I_cm2_s"] for g in report["diffusion"]}
+    check(report["permeability"] == [], "no crossings.csv: no permeabilities")
     check(sorted(result) == ["0.25", "0.5"], "one group per composition")
     s = result["0.25"]
     values = d_by_group["0.25"]
@@ -52,6 +54,23 @@ with tempfile.TemporaryDirectory() as tmp:
     check(math.isclose(s["systematic_sd"], math.sqrt(statistics.stdev(values) ** 2 - error**2)),
           f"barrier part {s['systematic_sd']}")
     check(result["0.5"]["systematic_sd"] == 0.0, "equal values: no barrier part (sd below the statistical error)")
+
+    # Crossings: interface 0's iodide P vs lower over the 4 seeds of one composition.
+    p_values = [0.5, 0.7, 0.6, 0.9]
+    with open(os.path.join(tmp, "crossings.csv"), "w") as f:
+        f.write("point,composition.Br,barriers.perturbation_seed,temperature_K,plane_kind,index,entity,"
+                "P_vs_lower,P_vs_lower_err,P_vs_upper,P_vs_upper_err\n")
+        for seed, p in enumerate(p_values, start=1):
+            f.write(f"{seed},0.25,{seed},400,interface,0,I,{p},0.05,nan,nan\n")
+            f.write(f"{seed},0.25,{seed},400,layer_bulk,0,I,nan,nan,nan,nan\n")
+    out = subprocess.run([sys.executable, SCRIPT, tmp, "--json"], capture_output=True, text=True)
+    perm = json.loads(out.stdout)["permeability"]
+    check(len(perm) == 1 and perm[0]["entity"] == "I" and perm[0]["vs"] == "lower", "one permeability series")
+    check(math.isclose(perm[0]["mean"], statistics.fmean(p_values)) and
+          math.isclose(perm[0]["sd"], statistics.stdev(p_values)), f"P mean {perm[0]['mean']}, sd {perm[0]['sd']}")
+    check(math.isclose(perm[0]["systematic_sd"], math.sqrt(statistics.stdev(p_values) ** 2 - 0.05**2)),
+          "P barrier part")
+    os.remove(os.path.join(tmp, "crossings.csv"))
 
     write_sweep(tmp, ["composition.Br"], [dict(r, **{"barriers.perturbation_seed": 0}) for r in rows])
     out = subprocess.run([sys.executable, SCRIPT, tmp], capture_output=True, text=True)
