@@ -313,6 +313,11 @@ crossings = true
               " --quiet")
               .code == 0);
   CHECK_FALSE(fs::exists(s.path("none/crossings.csv")));
+  // Nor is an earlier sweep's table left behind when its directory is reused.
+  REQUIRE(run("sweep " + input + " --set output.crossings=false --vary kmc.temperature=350 --out " + s.path("sw") +
+              " --force --quiet")
+              .code == 0);
+  CHECK_FALSE(fs::exists(s.path("sw/crossings.csv")));
 }
 
 TEST_CASE("a sweep with parallel = \"sectors\" runs the sector engine, as `halide-kmc run` does") {

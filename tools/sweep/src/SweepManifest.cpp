@@ -135,7 +135,7 @@ void clear_sweep_files(const std::string& dir) {
   if (fs::is_directory(points_dir(dir)))
     for (const auto& e : fs::directory_iterator(points_dir(dir)))
       if (std::regex_match(e.path().filename().string(), ours)) fs::remove(e.path());
-  for (const char* name : {"sweep.csv", "arrhenius.csv", "sweep.h5", "sweep.json"}) fs::remove(fs::path(dir) / name);
+  for (const char* name : {"sweep.csv", "arrhenius.csv", "crossings.csv", "sweep.h5", "sweep.json"}) fs::remove(fs::path(dir) / name);
 }
 
 }  // namespace hkmc::sweep

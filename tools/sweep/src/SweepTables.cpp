@@ -377,18 +377,20 @@ Table crossing_table(const SweepManifest& manifest, const std::vector<PointResul
   const auto lower = add(numbers("lower_layer"));
   const auto upper = add(numbers("upper_layer"));
   const auto entity = add(texts("entity"));
-  const std::pair<const char*, kmc::Estimate CrossingRow::*> estimates[] = {
-      {"rate_per_cm2_s", &CrossingRow::rate_per_cm2_s},
-      {"net_per_cm2_s", &CrossingRow::net_per_cm2_s},
-      {"P_vs_lower", &CrossingRow::permeability_vs_lower},
-      {"P_vs_upper", &CrossingRow::permeability_vs_upper}};
-  std::vector<std::size_t> value_columns;
-  for (const auto& [name, member] : estimates) {
-    value_columns.push_back(add(numbers(name)));
-    // "rate_per_cm2_s" -> "rate_err_per_cm2_s"; "P_vs_lower" -> "P_vs_lower_err"
-    const std::string n = name;
-    const auto unit = n.find("_per_");
-    add(numbers(unit == std::string::npos ? n + "_err" : n.substr(0, unit) + "_err" + n.substr(unit)));
+  struct EstimateColumns {
+    const char* value;
+    const char* error;
+    kmc::Estimate CrossingRow::*member;
+  };
+  const EstimateColumns estimates[] = {
+      {"rate_per_cm2_s", "rate_err_per_cm2_s", &CrossingRow::rate_per_cm2_s},
+      {"net_per_cm2_s", "net_err_per_cm2_s", &CrossingRow::net_per_cm2_s},
+      {"P_vs_lower", "P_vs_lower_err", &CrossingRow::permeability_vs_lower},
+      {"P_vs_upper", "P_vs_upper_err", &CrossingRow::permeability_vs_upper}};
+  std::vector<std::size_t> value_columns;  // each followed by its error column
+  for (const auto& e : estimates) {
+    value_columns.push_back(add(numbers(e.value)));
+    add(numbers(e.error));
   }
   auto nan_if_negative = [](int v) { return v < 0 ? kNaN : static_cast<double>(v); };
   for (const auto& p : points)
@@ -401,7 +403,7 @@ Table crossing_table(const SweepManifest& manifest, const std::vector<PointResul
       t[upper].numbers.push_back(nan_if_negative(row.upper_layer));
       t[entity].texts.push_back(row.entity);
       for (std::size_t k = 0; k < std::size(estimates); ++k) {
-        const kmc::Estimate& e = row.*estimates[k].second;
+        const kmc::Estimate& e = row.*estimates[k].member;
         t[value_columns[k]].numbers.push_back(e.value);
         t[value_columns[k] + 1].numbers.push_back(e.error);
       }
@@ -482,7 +484,11 @@ void write_sweep_tables(const std::string& dir, const SweepManifest& manifest,
   const bool any_crossings = !crossings.empty() && !crossings[0].numbers.empty();
   write_file_atomically((fs::path(dir) / "sweep.csv").string(), to_csv(table));
   write_file_atomically((fs::path(dir) / "arrhenius.csv").string(), to_csv(arrhenius));
-  if (any_crossings) write_file_atomically((fs::path(dir) / "crossings.csv").string(), to_csv(crossings));
+  // The tables are a function of the points: no crossings, no crossings table
+  // (not one left from an earlier sweep in this directory).
+  const fs::path crossings_csv = fs::path(dir) / "crossings.csv";
+  if (any_crossings) write_file_atomically(crossings_csv.string(), to_csv(crossings));
+  else fs::remove(crossings_csv);
   write_sweep_h5((fs::path(dir) / "sweep.h5").string(), dir, manifest, points, table, arrhenius,
                  any_crossings ? &crossings : nullptr);
 }
