@@ -23,6 +23,7 @@
 #include <memory>
 
 #include "SpecHelpers.hpp"
+#include "SplitPairSupport.hpp"
 #include "hkmc/barriers/BarrierProvider.hpp"
 #include "hkmc/common/Units.hpp"
 #include "hkmc/common/Random.hpp"
@@ -34,26 +35,6 @@
 using namespace hkmc;
 
 namespace {
-
-// E_KRA by hop class and moving species; with `per_iodide` > 0 also by the
-// iodides in the hop's environment (then the engine gathers environments).
-class SpeciesBarriers : public barriers::BarrierProvider {
- public:
-  SpeciesBarriers(lattice::Occupant iodide, double per_iodide) : m_iodide(iodide), m_per_iodide(per_iodide) {}
-  std::string name() const override { return "test"; }
-  barriers::ProviderNeeds needs() const override { return {m_per_iodide > 0, false}; }
-  double e_kra(const barriers::HopContext& hop) const override {
-    double e = hop.path_type == "rotation" ? 0.22 : hop.path_type == "A" ? 0.18 : 0.14;
-    if (hop.moving_species == m_iodide) e -= 0.06;
-    if (m_per_iodide > 0) e += m_per_iodide * hop.species_counts[m_iodide];
-    return e;
-  }
-  void check(const lattice::HopCatalog&) const override {}
-
- private:
-  lattice::Occupant m_iodide;
-  double m_per_iodide;
-};
 
 // Minimum-image distance (Å) in a cubic box.
 double periodic_distance(const lattice::Supercell& cell, int x, int y) {
@@ -70,7 +51,7 @@ void check_split_equilibrium(double per_iodide, std::uint64_t seed) {
   kmc::ModelParameters parameters;
   parameters.temperature_k = 400.0;
   kmc::KmcModel model(sc, species, {lattice::Mechanism{"split", lattice::MechanismKind::kSplit, 2}},
-                      per_iodide > 0 ? a : 0.0, std::make_unique<SpeciesBarriers>(iodide, per_iodide), parameters);
+                      per_iodide > 0 ? a : 0.0, std::make_unique<test::SplitPairBarriers>(iodide, per_iodide), parameters);
   CHECK(model.tabulated() == (per_iodide == 0));
   const auto& cell = model.supercell();
   const int n = cell.num_sites();
