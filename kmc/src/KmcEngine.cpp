@@ -168,13 +168,13 @@ void KmcEngine::refresh_defect(int d, std::uint64_t slots_to_update) {
     m_scratch.pair_field = m_pair_field.empty() ? nullptr : m_pair_field.data();
     m_scratch.memo = m_memo_on ? &m_memo : nullptr;
     if (m_scratch.memo) {  // one defect's lookups at once: their cache misses overlap
-      for (int k = 0; k < n_slots; ++k)
-        if (slots_to_update >> std::min(k, 63) & 1u) m_model.prefetch_barrier(site, cell, k, m_occupancy, m_scratch);
+      m_model.prefetch_barriers(site, cell, slots_to_update, m_occupancy, m_scratch);
       m_scratch.slot_keys_ready = !m_scratch.slot_keys.empty();
     }
     for (int k = 0; k < n_slots; ++k) {
       if (!(slots_to_update >> std::min(k, 63) & 1u)) continue;
-      const auto r = m_model.hop_rate(site, cell, k, m_occupancy, m_scratch);
+      const auto* hit = m_model.memo_rest_entry(mobile, k, m_scratch);  // the warm-cache shortcut
+      const auto r = hit ? KmcModel::rest_rate(*hit) : m_model.hop_rate(site, cell, k, m_occupancy, m_scratch);
       m_rates[base + k] = r.rate_hz;
       m_clamped[base + k] = r.clamped;
     }

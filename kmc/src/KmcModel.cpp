@@ -29,6 +29,7 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       m_rate_law(parameters.attempt_frequency_hz, parameters.temperature_k),
       m_needs_environment(m_provider->needs().environment || m_provider->needs().canonical_key),
       m_needs_key(m_provider->needs().canonical_key),
+      m_rest_rates(!m_hamiltonian && parameters.field_v_per_angstrom.isZero()),
       m_codes(m_species.size() + 1) {
   m_parameters.charge_by_code_e.resize(m_codes, -1.0);
   if (m_catalog.has_split()) {
@@ -305,9 +306,9 @@ std::optional<double> KmcModel::barrier(int mobile, int slot_index, Occupant mov
   std::uint64_t memo_key = 0;
   if (memo) {
     memo_key = this->memo_key(slot.hop_class, moving, env);
-    if (const double* e = memo->find(memo_key)) {
+    if (const BarrierMemo::Entry* e = memo->find(memo_key)) {
       ++scratch->memo_hits;
-      return *e;
+      return e->e_kra_ev;
     }
   }
   // The canonical key of this hop (a hop, its reverse and its symmetry images
@@ -322,12 +323,14 @@ std::optional<double> KmcModel::barrier(int mobile, int slot_index, Occupant mov
     scratch->missing->push_back(scratch->key);
     scratch->was_missing = true;
   } else if (memo && std::isfinite(*found)) {
-    memo->insert(memo_key, *found);  // final: found only once computed; blocked (+inf) stays out
+    // Final: found only once computed; blocked (+inf) stays out.
+    const auto rest = m_rate_law.rate(*found, 0.0, 0.0);
+    memo->insert(memo_key, BarrierMemo::Entry{*found, rest.rate_hz, rest.clamped});
   }
   return found;
 }
 
-void KmcModel::BarrierMemo::insert(std::uint64_t key, double e_kra_ev) {
+void KmcModel::BarrierMemo::insert(std::uint64_t key, const Entry& entry) {
   if (2 * (m_size + 1) > m_slots.size()) {  // load factor <= 1/2
     std::vector<Slot> old;
     old.swap(m_slots);
@@ -335,12 +338,12 @@ void KmcModel::BarrierMemo::insert(std::uint64_t key, double e_kra_ev) {
     m_mask = m_slots.size() - 1;
     m_size = 0;
     for (const auto& e : old)
-      if (e.key != kFree) insert(e.key, e.e_kra_ev);
+      if (e.key != kFree) insert(e.key, e.entry);
   }
   std::size_t i = slot_of(key);
   while (m_slots[i].key != kFree && m_slots[i].key != key) i = (i + 1) & m_mask;
   if (m_slots[i].key == kFree) ++m_size;
-  m_slots[i] = Slot{key, e_kra_ev};
+  m_slots[i] = Slot{key, entry};
 }
 
 void KmcModel::gather_environment(int site, const lattice::CellIndex& cell, int mobile, int slot_index,
@@ -378,6 +381,45 @@ void KmcModel::prefetch_barrier(int site, const lattice::CellIndex& cell, int sl
   gather_environment(site, cell, mobile, slot_index, occupancy, codes);
   key = memo_key(slot.hop_class, moving, std::string_view(codes, slot.environment.size()));
   scratch.memo->prefetch(key);
+}
+
+void KmcModel::prefetch_barriers(int site, const lattice::CellIndex& cell, std::uint64_t slots_to_update,
+                                 std::span<const Occupant> occupancy, RateScratch& scratch) const {
+  if (!scratch.memo || m_memo_code_bits == 0) return;
+  const int mobile = m_supercell.mobile_of(site);
+  const auto& slots = m_catalog.slots(mobile);
+  const int n_slots = static_cast<int>(slots.size());
+  auto wanted = [&](int k) { return slots_to_update >> std::min(k, 63) & 1u; };
+  if (!m_supercell.interior(cell, m_reach)) {
+    for (int k = 0; k < n_slots; ++k)
+      if (wanted(k)) prefetch_barrier(site, cell, k, occupancy, scratch);
+    return;
+  }
+  // Away from the faces: the sites are fixed index offsets, and the key is
+  // packed as memo_key() packs it, straight from the occupancy.
+  if (scratch.slot_keys.size() < slots.size()) scratch.slot_keys.resize(std::max(1, m_catalog.max_slots()));
+  const auto& fast = m_fast_slots[mobile];
+  const auto& env_deltas = m_env_deltas[mobile];
+  const Occupant* occ = occupancy.data();
+  for (int k = 0; k < n_slots; ++k) {
+    if (!wanted(k)) continue;
+    const auto& slot = slots[k];
+    const Occupant moving = slot.kind == MechanismKind::kVacancy ? occ[site + fast[k].target_delta]
+                            : slot.mirrored ? occ[m_supercell.shifted_from(cell, slot.host)]
+                                            : occ[site];
+    std::uint64_t& key = scratch.slot_keys[k];
+    if (moving == kEmpty) {
+      key = BarrierMemo::kNoKey;
+      continue;
+    }
+    key = static_cast<std::uint64_t>(slot.hop_class) << m_memo_class_shift | moving;
+    int shift = m_memo_code_bits;
+    for (const int delta : env_deltas[k]) {
+      key |= static_cast<std::uint64_t>(occ[site + delta]) << shift;
+      shift += m_memo_code_bits;
+    }
+    scratch.memo->prefetch(key);
+  }
 }
 
 barriers::ProviderStatistics KmcModel::barrier_statistics() const {
@@ -426,6 +468,7 @@ barriers::HopRate KmcModel::hop_rate(int site, const lattice::CellIndex& cell, i
   std::string& env_buffer = scratch.environment;
   const int mobile = m_supercell.mobile_of(site);
   const auto& slot = m_catalog.slots(mobile)[slot_index];
+  if (const BarrierMemo::Entry* hit = memo_rest_entry(mobile, slot_index, scratch)) return rest_rate(*hit);
   const Occupant at_target = occupancy[m_supercell.shifted_from(cell, slot.target)];
   Occupant moving = kEmpty, pushed = kEmpty;
   if (slot.split && !split_allowed(slot, site, cell, occupancy, &moving, &pushed)) return {0.0, 0.0, false};
@@ -449,10 +492,13 @@ barriers::HopRate KmcModel::hop_rate(int site, const lattice::CellIndex& cell, i
   if (tabulated()) return m_rate_cache[cache_index(mobile, slot_index, moving, pushed)];
   // The engine's memo with the key prefetch_barrier() packed: on a hit the
   // environment is not gathered again.
-  const double* memo_hit = nullptr;
+  const BarrierMemo::Entry* memo_hit = nullptr;
   if (scratch.slot_keys_ready && scratch.memo && scratch.slot_keys[slot_index] != BarrierMemo::kNoKey) {
     memo_hit = scratch.memo->find(scratch.slot_keys[slot_index]);
-    if (memo_hit) ++scratch.memo_hits;
+    if (memo_hit) {
+      ++scratch.memo_hits;
+      if (m_rest_rates) return rest_rate(*memo_hit);  // as below with ΔE = 0 and no work
+    }
   }
   int counts[256];
   std::fill_n(counts, m_codes, 0);
@@ -465,7 +511,7 @@ barriers::HopRate KmcModel::hop_rate(int site, const lattice::CellIndex& cell, i
   }
   const double delta_e = m_hamiltonian ? delta_energy(site, cell, mobile, slot_index, moving, pushed, occupancy, scratch) : 0.0;
   if (!m_needs_environment) return tabulated_rate(cache_index(mobile, slot_index, moving, pushed), delta_e);
-  const auto e_kra = memo_hit ? std::optional<double>(*memo_hit)
+  const auto e_kra = memo_hit ? std::optional<double>(memo_hit->e_kra_ev)
                               : barrier(mobile, slot_index, slot.mirrored ? pushed : moving, env_buffer,
                                         std::span<const int>(counts, m_codes), &scratch);
   if (!e_kra) return {0.0, 0.0, false};

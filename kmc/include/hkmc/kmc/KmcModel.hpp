@@ -59,19 +59,27 @@ class KmcModel {
   // provider found final and usable; blocked (+inf) and missing ones always go
   // to the provider, so its blocked and miss counts are unchanged, and every
   // memo hit is a lookup the provider did not see (KmcModel::barrier_statistics).
+  // Each entry also holds the hop's rate at ΔE = 0 and no field work
+  // (RateLaw::rate(E_KRA, 0, 0)), which is the rate itself in runs without
+  // a Hamiltonian and a field: hop_rate() then skips the exponential.
   class BarrierMemo {
    public:
-    const double* find(std::uint64_t key) const {
+    struct Entry {
+      double e_kra_ev = 0.0;
+      double rest_rate_hz = 0.0;
+      bool rest_clamped = false;
+    };
+    const Entry* find(std::uint64_t key) const {
       if (m_slots.empty()) return nullptr;
       for (std::size_t i = slot_of(key);; i = (i + 1) & m_mask) {
-        if (m_slots[i].key == key) return &m_slots[i].e_kra_ev;
+        if (m_slots[i].key == key) return &m_slots[i].entry;
         if (m_slots[i].key == kFree) return nullptr;
       }
     }
     void prefetch(std::uint64_t key) const {
       if (!m_slots.empty()) __builtin_prefetch(&m_slots[slot_of(key)]);
     }
-    void insert(std::uint64_t key, double e_kra_ev);
+    void insert(std::uint64_t key, const Entry& entry);
     void clear() { m_slots.clear(), m_size = 0; }
     std::size_t size() const { return m_size; }
 
@@ -82,9 +90,9 @@ class KmcModel {
     static constexpr std::uint64_t kNoKey = kFree;  // never a packed key
 
    private:
-    struct Slot {
+    struct alignas(32) Slot {  // one cache line holds whole slots
       std::uint64_t key = kFree;
-      double e_kra_ev = 0.0;
+      Entry entry;
     };
     std::size_t slot_of(std::uint64_t key) const { return (key * 0x9E3779B97F4A7C15ull) >> 32 & m_mask; }
     std::vector<Slot> m_slots;
@@ -117,11 +125,32 @@ class KmcModel {
   // Same, with the cell of `site` known (saves its divisions in the engine's loops).
   barriers::HopRate hop_rate(int site, const lattice::CellIndex& cell, int slot,
                              std::span<const lattice::Occupant> occupancy, RateScratch& scratch) const;
+  // The memo entry of hop `slot` of a defect on basis site `mobile` whose
+  // rest rate is its rate (no Hamiltonian, no field), for a vacancy hop
+  // whose key prefetch_barriers() packed (it has an ion to move); null when
+  // that does not apply or the memo misses (then hop_rate() decides).
+  const BarrierMemo::Entry* memo_rest_entry(int mobile, int slot, RateScratch& scratch) const {
+    if (!m_rest_rates || !scratch.slot_keys_ready || !scratch.memo) return nullptr;
+    const std::uint64_t key = scratch.slot_keys[slot];
+    if (key == BarrierMemo::kNoKey || m_fast_slots[mobile][slot].kind != lattice::MechanismKind::kVacancy)
+      return nullptr;
+    const BarrierMemo::Entry* hit = scratch.memo->find(key);
+    if (hit) ++scratch.memo_hits;
+    return hit;
+  }
+  // RateLaw::rate(E_KRA, 0, 0) from a memo entry.
+  static barriers::HopRate rest_rate(const BarrierMemo::Entry& e) {
+    return {e.rest_rate_hz, e.rest_clamped ? 0.0 : e.e_kra_ev, e.rest_clamped};
+  }
   // Starts loading the memo entry hop_rate() will look up for this hop, so
   // that the (likely cache-missing) loads of a defect's hops overlap, and
   // keeps its key in scratch.slot_keys[slot].
   void prefetch_barrier(int site, const lattice::CellIndex& cell, int slot,
                         std::span<const lattice::Occupant> occupancy, RateScratch& scratch) const;
+  // The same for the slots of a defect in `slots_to_update` (bit k: slot k,
+  // bit 63 also every later slot), with its per-defect work done once.
+  void prefetch_barriers(int site, const lattice::CellIndex& cell, std::uint64_t slots_to_update,
+                         std::span<const lattice::Occupant> occupancy, RateScratch& scratch) const;
   // Barriers computed on demand (the NEB provider): see RateScratch.
   bool on_demand() const { return m_provider->on_demand(); }
   // Whether a BarrierMemo can serve this model (canonical keys, and the raw
@@ -367,6 +396,7 @@ class KmcModel {
   barriers::RateLaw m_rate_law;
   bool m_needs_environment;
   bool m_needs_key;
+  bool m_rest_rates;  // no Hamiltonian and no field: a memo entry's rest rate is the rate
   int m_codes;  // species codes + 1 (empty)
   // When barriers do not depend on the environment, a hop's rate depends only
   // on (site basis, slot, moving species, pushed species): precomputed here.
