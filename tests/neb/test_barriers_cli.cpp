@@ -197,6 +197,7 @@ TEST_CASE("bad [barriers.neb] input is reported with file, key and rule") {
   check("compute_missing = 1\n", "compute_missing");
   check("spring = 0\n", "spring = 0: must be > 0 eV/Å²");
   check("relax_fmax = 0\n", "relax_fmax = 0: must be > 0 eV/Å");
+  check("split_fmax = 0.05\n", "split_fmax = 0.05: must be in (0, 0.02] eV/Å");
   check("max_steps = 0\n", "max_steps = 0: must be an integer from 1 to 1000000");
   check("save_every = -5\n", "save_every = -5: must be >= 0 s");
   check("threads = -1\n", "threads = -1: must be an integer >= 0");

@@ -222,6 +222,34 @@ TEST_CASE("a cache made differently is refused, naming the difference") {
   std::filesystem::remove(path);
 }
 
+TEST_CASE("split_fmax: in (0, 0.02] eV/A; in the provenance only with split classes") {
+  barriers::NebProviderSettings bad;
+  bad.split_fmax_ev_per_a = 0.05;
+  CHECK_THROWS_WITH_AS(neb::split_hop_barrier_settings(bad), doctest::Contains("split_fmax = 0.05: must be in (0, 0.02]"),
+                       InputError);
+  barriers::NebProviderSettings good;
+  good.split_fmax_ev_per_a = 0.02;
+  CHECK(neb::split_hop_barrier_settings(good).neb.fmax == 0.02);
+  CHECK(neb::hop_barrier_settings(good).neb.fmax == 0.05);
+  // A vacancy-only run: the settings line is HopBarrierSettings::describe()
+  // alone (what the shipped caches hold), and a cache made with another
+  // split_fmax is accepted.
+  const std::string path = temp_path("hkmc_cache_split_fmax");
+  std::filesystem::remove(path);
+  auto spec = mixed_spec("test_neb", 200, 1);
+  spec.barriers.neb.cache_file = path;
+  {
+    kmc::Simulation sim(spec);
+    (void)sim.run();
+    const auto& p = neb_provider(sim);
+    CHECK(p.provenance().settings == neb::hop_barrier_settings(barriers::NebProviderSettings{}).describe());
+    CHECK(p.provenance().settings.find("split") == std::string::npos);
+  }
+  spec.barriers.neb.split_fmax_ev_per_a = 0.005;
+  CHECK_NOTHROW(kmc::Simulation{spec});
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("an unusable barrier stops the run with the environment and the reason; it is never used") {
   g_fail_above = 4;
   kmc::Simulation sim(mixed_spec("test_neb", 500, 1));

@@ -363,6 +363,12 @@ bool is_split_site(const Vec3i& q) {
 
 }  // namespace
 
+bool is_split_pair_site(const Eigen::Vector3d& absolute) {
+  const Eigen::Vector3d q = 4.0 * absolute;
+  if (((q.array() - q.array().round()).abs() > 1e-6).any()) return false;
+  return is_split_site(q.array().round().cast<int>());
+}
+
 std::string split_pair_blocker(const Eigen::Vector3d& midpoint, const std::vector<Eigen::Vector3d>& environment,
                                const std::vector<std::string>& species) {
   // (A 12h-12h midpoint can lie off the a/4 grid; the sites lie on it.)

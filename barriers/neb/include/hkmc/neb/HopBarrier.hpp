@@ -106,6 +106,8 @@ HopRequest split_pair_request_from_sites(const Eigen::Vector3d& midpoint, const 
                                          const Eigen::Vector3d& target_12h,
                                          const std::vector<Eigen::Vector3d>& environment,
                                          const std::vector<std::string>& species, const std::string& moving);
+// Whether `absolute` (fractions of a) is a 12h split-pair site.
+bool is_split_pair_site(const Eigen::Vector3d& absolute);
 // Empty when no environment 12h site is occupied; else which one, in words.
 std::string split_pair_blocker(const Eigen::Vector3d& midpoint, const std::vector<Eigen::Vector3d>& environment,
                                const std::vector<std::string>& species);
