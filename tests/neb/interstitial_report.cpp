@@ -36,7 +36,8 @@
 // (then the path crosses another minimum).
 // records: the barrier records (compute_hop_barrier, the provider's code
 // path: cell rule with --n repeats, Vegard lattice constants, probe, checks)
-// of the split-pair edge interstitialcy and on-site rotation, empty
+// of the split-pair edge interstitialcy, on-site rotation and hop through
+// the 3c window along the pair axis, empty
 // environment, the extra halide and every X site --halide; NEB images
 // --images, endpoint relaxation --fmax, CI-NEB --neb-fmax.
 #include <fmt/format.h>
@@ -566,8 +567,17 @@ void records(const Potential& pot, const Options& o) {
   const std::string& x = o.halide;
   fmt::print("records: {}^3, {} images, relax fmax {}, NEB fmax {}, empty environment, all {}\n", o.n, o.images,
              o.fmax, o.neb_fmax, x);
+  // Through the 3c window along the pair axis: pair on X(0,1/2,0) along z,
+  // its atom at (0,1/2,-1/4) goes to (0,1/2,-3/4) beside X(0,1/2,-1).
+  HopRequest window = testing::split_pair_request(0.0, 0.0, 1, x, x, x);
+  window.midpoint = {0.0, 0.5, -0.5};
+  window.origin = {0.0, 0.0, 0.5};
+  window.target = {0.0, 0.0, -0.5};
+  window.pair_origin = {0.0, 0.0, -0.25};
+  window.pair_target = {0.0, 0.0, 0.25};
   for (const auto& [name, req] : {std::pair{"edge interstitialcy", testing::split_pair_request(0.0, 0.0, 1, x, x, x)},
-                                  std::pair{"on-site rotation", testing::split_rotation_request(0.0, 0.0, 1, x, x)}}) {
+                                  std::pair{"on-site rotation", testing::split_rotation_request(0.0, 0.0, 1, x, x)},
+                                  std::pair{"3c window", window}}) {
     const HopBarrierRecord r = compute_hop_barrier(pot, req, settings);
     std::string energies;
     for (double e : r.image_energies) energies += fmt::format("{}{:.3f}", energies.empty() ? "" : " ", e);
