@@ -30,6 +30,8 @@ KmcEngine::KmcEngine(const KmcModel& model, std::vector<Occupant> occupancy, std
   if (static_cast<int>(m_occupancy.size()) != n)
     throw Error("occupancy has " + std::to_string(m_occupancy.size()) + " entries for " +
                 std::to_string(n) + " sites");
+  if (const std::string why = model.split_pair_violation(m_occupancy); !why.empty())
+    throw Error("the initial occupancy breaks the split-pair rules: " + why);
   m_ion_at_site.assign(n, -1);
   const int codes = model.species().size() + 1;
   m_hops.assign(codes, 0);
@@ -243,6 +245,8 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
         }
         break;
       }
+      case MechanismKind::kSplit:  // never a slot's kind; no Hamiltonian with split pairs (KmcModel)
+        break;
     }
     if (table < 0) {
       rates[k] = 0.0;
@@ -444,6 +448,7 @@ void KmcEngine::restore(const EngineState& s) {
       ++expected_defects;
   }
   if (expected_defects != s.defects.size()) fail("occupancy and defect list disagree");
+  if (const std::string why = m_model.split_pair_violation(s.occupancy); !why.empty()) fail(why);
   std::vector<std::uint8_t> defect_site(n, 0);
   for (const auto& d : s.defects) {
     if (d.site < 0 || d.site >= n || defect_site[d.site]) fail("bad or repeated defect site");

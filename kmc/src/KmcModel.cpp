@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -30,6 +31,22 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       m_needs_key(m_provider->needs().canonical_key),
       m_codes(m_species.size() + 1) {
   m_parameters.charge_by_code_e.resize(m_codes, -1.0);
+  if (m_catalog.has_split()) {
+    // Split pairs: ΔE would need pair energies that do not depend on which
+    // atom of a pair sits on the lattice site (docs/lattice.md); not built.
+    if (m_hamiltonian)
+      throw InputError("split interstitials cannot be combined with a lattice Hamiltonian yet ([energy] "
+                       "hamiltonian): its terms would have to treat the two atoms of a pair alike; "
+                       "leave out [energy] hamiltonian or use the interstitial mechanisms");
+    // The field's work on a pair hop counts the three atoms that move, whose
+    // net displacement is host to host only when all halides carry one charge.
+    if (!m_parameters.field_v_per_angstrom.isZero())
+      for (int c = 2; c < m_codes; ++c)
+        if (m_parameters.charge_by_code_e[c] != m_parameters.charge_by_code_e[1])
+          throw InputError("split interstitials in a field need every mobile species to carry the same "
+                           "charge ([field] charges: " + m_species.name(1) + " and " +
+                           m_species.name(static_cast<Occupant>(c)) + " differ)");
+  }
   m_provider->attach(m_catalog);
   m_provider->check(m_catalog);
 
@@ -46,7 +63,10 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
           for (int pushed = 0; pushed < m_codes; ++pushed) {
             const int i = cache_index(m, k, moving, pushed);
             const auto mover = static_cast<Occupant>(moving);
-            m_e_kra_table[i] = *barrier(m, k, mover, {}, {}, nullptr);
+            // A mirrored split slot's key has the host's ion (indexed as `pushed`) as its mover.
+            const auto key_mover = m_catalog.slots(m)[k].mirrored ? static_cast<Occupant>(pushed) : mover;
+            m_e_kra_table[i] = key_mover == kEmpty ? std::numeric_limits<double>::infinity()
+                                                   : *barrier(m, k, key_mover, {}, {}, nullptr);
             m_work_table[i] = field_work(m, k, mover, static_cast<Occupant>(pushed));
             if (tabulated()) m_rate_cache[i] = m_rate_law.rate(m_e_kra_table[i], 0.0, m_work_table[i]);
           }
@@ -97,8 +117,9 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
             const auto s = static_cast<Occupant>(moving), p = static_cast<Occupant>(pushed);
             // Occupants of origin, (via,) target before and after, as delta_energy() lists them.
             Occupant before[3] = {kEmpty, s, kEmpty}, after[3] = {s, kEmpty, kEmpty};
-            switch (m_catalog.mechanisms()[m_catalog.slots(m)[k].mechanism].kind) {
+            switch (m_catalog.slots(m)[k].kind) {
               case MechanismKind::kVacancy:
+              case MechanismKind::kSplit:  // never a slot's kind; no Hamiltonian with split pairs
                 break;
               case MechanismKind::kInterstitial:
                 before[0] = s, before[1] = kEmpty, after[0] = kEmpty, after[1] = s;
@@ -117,7 +138,7 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       m_fast_slots[m].push_back(FastSlot{
           slot.target, slot.via, m_supercell.linear_delta(slot.target, m),
           slot.via.mobile >= 0 ? m_supercell.linear_delta(slot.via, m) : 0,
-          m_catalog.mechanisms()[slot.mechanism].kind, cache_index(m, k, 0, 0)});
+          slot.kind, cache_index(m, k, 0, 0), slot.split ? &slot : nullptr});
     }
 
   // Reverse the dependency of each defect's rates on the sites they read.
@@ -130,6 +151,11 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       const std::uint64_t bit = std::uint64_t{1} << std::min(k, 63);
       std::vector<SiteOffset> reads{slot.target};
       if (slot.via.mobile >= 0) reads.push_back(slot.via);
+      if (slot.split) {  // the pair rules read the hosts and the target's other sites
+        reads.push_back(slot.host);
+        reads.push_back(slot.required_ion);
+        reads.insert(reads.end(), slot.required_empty.begin(), slot.required_empty.end());
+      }
       if (m_needs_environment) reads.insert(reads.end(), slot.environment.begin(), slot.environment.end());
       if (m_hamiltonian) {
         // ΔE reads the cluster partners of every site the hop changes.
@@ -169,6 +195,14 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       for (const auto& o : {fs.target, fs.via})
         if (o.mobile >= 0)
           for (int d = 0; d < 3; ++d) m_slot_reach = std::max(m_slot_reach, std::abs(o.cell[d]));
+  for (int m = 0; m < n_mobile; ++m)
+    for (const auto& slot : m_catalog.slots(m))
+      if (slot.split) {
+        std::vector<SiteOffset> reads{slot.host, slot.required_ion};
+        reads.insert(reads.end(), slot.required_empty.begin(), slot.required_empty.end());
+        for (const auto& o : reads)
+          for (int d = 0; d < 3; ++d) m_slot_reach = std::max(m_slot_reach, std::abs(o.cell[d]));
+      }
   m_reach = std::max(m_reach, m_slot_reach);
   // The engines index sites near the box faces through Supercell::Frame,
   // up to a hop's reach plus its dependents' (impact lists).
@@ -187,7 +221,7 @@ void KmcModel::build_field_updates() {
   for (int m = 0; m < n_mobile; ++m)
     for (const auto& slot : m_catalog.slots(m)) {
       FieldUpdateList list;
-      if (m_catalog.mechanisms()[slot.mechanism].kind != MechanismKind::kVacancy) {
+      if (slot.kind != MechanismKind::kVacancy) {
         list.reach = -1;
         m_field_updates[m].push_back(std::move(list));
         continue;
@@ -333,11 +367,12 @@ void KmcModel::prefetch_barrier(int site, const lattice::CellIndex& cell, int sl
   const int mobile = m_supercell.mobile_of(site);
   const auto& slot = m_catalog.slots(mobile)[slot_index];
   // The moving ion as hop_rate() decides it; a blocked hop is never looked up.
-  const Occupant moving = m_catalog.mechanisms()[slot.mechanism].kind == MechanismKind::kVacancy
+  const Occupant moving = slot.kind == MechanismKind::kVacancy
                               ? occupancy[m_supercell.interior(cell, m_slot_reach)
                                               ? site + m_fast_slots[mobile][slot_index].target_delta
                                               : m_supercell.shifted_from(cell, slot.target)]
-                              : occupancy[site];
+                          : slot.mirrored ? occupancy[m_supercell.shifted_from(cell, slot.host)]
+                                          : occupancy[site];
   if (moving == kEmpty) return;
   char codes[64];  // a packable environment has at most 62 sites
   gather_environment(site, cell, mobile, slot_index, occupancy, codes);
@@ -353,12 +388,16 @@ barriers::ProviderStatistics KmcModel::barrier_statistics() const {
 
 double KmcModel::field_work(int mobile, int slot_index, Occupant moving, Occupant pushed) const {
   const auto& slot = m_catalog.slots(mobile)[slot_index];
-  const auto kind = m_catalog.mechanisms()[slot.mechanism].kind;
   // Work done by the field on every moving charge: W = sum q F·Δr (e·V/Å·Å = eV).
   const Eigen::Vector3d& field = m_parameters.field_v_per_angstrom;
   const auto& q = m_parameters.charge_by_code_e;
+  // A split-pair hop moves three atoms of one charge (checked in the
+  // constructor); together they go from host to host, whichever labelling.
+  if (slot.split) return q[moving] * field.dot(slot.pair_displacement);
   double work = 0.0;
-  switch (kind) {
+  switch (slot.kind) {
+    case MechanismKind::kSplit:  // never a slot's kind
+      break;
     case MechanismKind::kVacancy:  // the ion jumps from the target into the vacancy
       work = q[moving] * field.dot(-slot.defect_displacement);
       break;
@@ -389,7 +428,10 @@ barriers::HopRate KmcModel::hop_rate(int site, const lattice::CellIndex& cell, i
   const auto& slot = m_catalog.slots(mobile)[slot_index];
   const Occupant at_target = occupancy[m_supercell.shifted_from(cell, slot.target)];
   Occupant moving = kEmpty, pushed = kEmpty;
-  switch (m_catalog.mechanisms()[slot.mechanism].kind) {
+  if (slot.split && !split_allowed(slot, site, cell, occupancy, &moving, &pushed)) return {0.0, 0.0, false};
+  switch (slot.split ? MechanismKind::kSplit : slot.kind) {
+    case MechanismKind::kSplit:  // decided above
+      break;
     case MechanismKind::kVacancy:
       moving = at_target;
       if (moving == kEmpty) return {0.0, 0.0, false};
@@ -424,7 +466,7 @@ barriers::HopRate KmcModel::hop_rate(int site, const lattice::CellIndex& cell, i
   const double delta_e = m_hamiltonian ? delta_energy(site, cell, mobile, slot_index, moving, pushed, occupancy, scratch) : 0.0;
   if (!m_needs_environment) return tabulated_rate(cache_index(mobile, slot_index, moving, pushed), delta_e);
   const auto e_kra = memo_hit ? std::optional<double>(*memo_hit)
-                              : barrier(mobile, slot_index, moving, env_buffer,
+                              : barrier(mobile, slot_index, slot.mirrored ? pushed : moving, env_buffer,
                                         std::span<const int>(counts, m_codes), &scratch);
   if (!e_kra) return {0.0, 0.0, false};
   return m_rate_law.rate(*e_kra, delta_e, field_work(mobile, slot_index, moving, pushed));
@@ -437,8 +479,9 @@ double KmcModel::delta_energy(int site, const lattice::CellIndex& cell, int mobi
   const int target = m_supercell.shifted_from(cell, slot.target);
   int sites[3] = {site, target, -1};
   Occupant after[3] = {moving, kEmpty, kEmpty};
-  switch (m_catalog.mechanisms()[slot.mechanism].kind) {
+  switch (slot.kind) {
     case MechanismKind::kVacancy:
+    case MechanismKind::kSplit:  // never a slot's kind; no Hamiltonian with split pairs
       break;
     case MechanismKind::kInterstitial:
       after[0] = kEmpty;
@@ -469,6 +512,54 @@ double KmcModel::delta_energy(int site, const lattice::CellIndex& cell, int mobi
   }
   return m_hamiltonian->delta_energy_from_field(changed, std::span<const int>(sites, changed.n),
                                                 std::span<const Occupant>(after, changed.n), occupancy, field);
+}
+
+bool KmcModel::split_allowed(const lattice::HopSlot& slot, int site, const lattice::CellIndex& cell,
+                             std::span<const Occupant> occupancy, Occupant* moving, Occupant* second) const {
+  const Occupant host = occupancy[m_supercell.shifted_from(cell, slot.host)];
+  *moving = occupancy[site];
+  *second = host;
+  if (*moving == kEmpty || host == kEmpty) return false;
+  if (occupancy[m_supercell.shifted_from(cell, slot.target)] != kEmpty) return false;
+  if (occupancy[m_supercell.shifted_from(cell, slot.required_ion)] == kEmpty) return false;
+  for (const auto& e : slot.required_empty)
+    if (occupancy[m_supercell.shifted_from(cell, e)] != kEmpty) return false;
+  if (slot.view != 0) {  // a rotation: only the slot of its view (HopSlot::view)
+    const int view = *moving == host ? slot.equal_species_view : *moving > host ? +1 : -1;
+    if (slot.view != view) return false;
+  }
+  return true;
+}
+
+const barriers::HopRate* KmcModel::split_tabulated_hop(const FastSlot& fs, int site, const lattice::CellIndex& cell,
+                                                       std::span<const Occupant> occupancy) const {
+  Occupant moving = kEmpty, second = kEmpty;
+  if (!split_allowed(*fs.split, site, cell, occupancy, &moving, &second)) return nullptr;
+  return &m_rate_cache[fs.table_base + moving * m_codes + second];
+}
+
+int KmcModel::split_host(int site) const {
+  if (m_supercell.role(site) != lattice::SiteRole::kInterstitial) return -1;
+  const auto& slots = m_catalog.slots(m_supercell.mobile_of(site));
+  const auto split = std::find_if(slots.begin(), slots.end(), [](const auto& s) { return s.split; });
+  return split == slots.end() ? -1 : m_supercell.shifted_from(m_supercell.cell_of(site), split->host);
+}
+
+std::string KmcModel::split_pair_violation(std::span<const Occupant> occupancy) const {
+  if (!m_catalog.has_split()) return {};
+  // Every interstitial site of a split mechanism names its host; count the pairs per host.
+  std::vector<int> pairs(m_supercell.num_sites(), 0);
+  for (int site = 0; site < m_supercell.num_sites(); ++site) {
+    if (occupancy[site] == kEmpty) continue;
+    const int host = split_host(site);
+    if (host < 0) continue;
+    if (occupancy[host] == kEmpty)
+      return "the interstitial at site " + std::to_string(site) + " pairs with the vacant lattice site " +
+             std::to_string(host);
+    if (++pairs[host] > 1)
+      return "lattice site " + std::to_string(host) + " hosts two split pairs (site " + std::to_string(site) + ")";
+  }
+  return {};
 }
 
 }  // namespace hkmc::kmc

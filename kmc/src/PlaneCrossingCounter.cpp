@@ -68,7 +68,6 @@ PlaneCrossingCounter::PlaneCrossingCounter(const KmcModel& model, int axis)
   const int mobiles = m_supercell.mobile_count();
   for (int m = 0; m < mobiles; ++m) m_level_in_cell.push_back(level_in_cell(crystal, heights, m, axis));
   const auto& catalog = model.catalog();
-  for (const auto& mechanism : catalog.mechanisms()) m_kind_of_mechanism.push_back(mechanism.kind);
   auto step = [&](int m, const lattice::SiteOffset& to) {
     return to.mobile < 0 ? 0 : to.cell[axis] * m_per_cell + m_level_in_cell[to.mobile] - m_level_in_cell[m];
   };
@@ -103,7 +102,10 @@ void PlaneCrossingCounter::record(const KmcEngine& engine, const PlannedEvent& e
   const auto occupancy = engine.occupancy();
   const int codes = m_counts.entities - kDefectTypes;
   cross(origin, target, codes + static_cast<int>(defect.type));
-  switch (m_kind_of_mechanism[slot.mechanism]) {
+  // Split pairs cross as their lattice labels move (docs/lattice.md).
+  switch (slot.kind) {
+    case lattice::MechanismKind::kSplit:  // never a slot's kind
+      break;
     case lattice::MechanismKind::kVacancy:  // the ion on the target fills the vacancy
       cross(target, origin, occupancy[m_supercell.shifted(defect.site, slot.target)]);
       break;

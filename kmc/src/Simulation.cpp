@@ -30,10 +30,17 @@ bool is_perovskite(const std::string& prototype) {
   return prototype == "perovskite" || prototype == "double_perovskite";
 }
 
-lattice::Crystal build_crystal(const RunSpec& spec, bool with_interstitials) {
+lattice::Crystal build_crystal(const RunSpec& spec, bool with_interstitials, bool split_pairs) {
   const auto& l = spec.lattice;
   const double a = l.a_angstrom;
-  if (l.prototype == "perovskite") return lattice::make_perovskite(a, with_interstitials);
+  if (l.prototype == "perovskite")
+    return lattice::make_perovskite(a, !with_interstitials ? lattice::InterstitialSites::kNone
+                                       : split_pairs       ? lattice::InterstitialSites::kSplit12h
+                                                           : lattice::InterstitialSites::kWindow3c);
+  if (split_pairs && l.prototype != "custom")
+    throw InputError("[[mechanisms]] kind = \"split\" needs prototype \"perovskite\" (or \"custom\" with "
+                     "interstitial sites a/4 from one lattice site each); \"" + l.prototype +
+                     "\" has no split-pair sites (" + spec.where("mechanisms") + ")");
   if (l.prototype == "double_perovskite") return lattice::make_double_perovskite(a, with_interstitials);
   if (l.prototype == "fcc") return lattice::make_fcc(a);
   if (l.prototype == "custom") {
@@ -97,11 +104,18 @@ double default_r_env(const RunSpec& spec) {
 
 Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) {
   const RunSpec& s = m_spec;
-  bool interstitial_mechanism = false;
-  for (const auto& m : s.mechanisms)
+  bool interstitial_mechanism = false, split_pairs = false, other_interstitials = false;
+  for (const auto& m : s.mechanisms) {
     if (m.kind != "vacancy") interstitial_mechanism = true;
+    if (m.kind == "split") split_pairs = true;
+    if (m.kind == "interstitial" || m.kind == "interstitialcy") other_interstitials = true;
+  }
+  if (split_pairs && other_interstitials)
+    throw InputError("[[mechanisms]] kind = \"split\" uses split-pair interstitial sites, \"interstitial\" "
+                     "and \"interstitialcy\" the 3c window sites; a run has one kind of interstitial site, so "
+                     "do not combine them (" + s.where("mechanisms") + ")");
   const bool with_interstitials = s.defects.interstitials > 0 || interstitial_mechanism;
-  lattice::Crystal crystal = build_crystal(s, with_interstitials);
+  lattice::Crystal crystal = build_crystal(s, with_interstitials, split_pairs);
   // Before anything is allocated: a supercell that cannot fit is refused with the numbers.
   m_memory = check_memory(s, static_cast<double>(crystal.mobile_basis().size()) * s.lattice.supercell[0] *
                                  s.lattice.supercell[1] * s.lattice.supercell[2]);
@@ -133,6 +147,10 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
                          "set; give vacancies per layer or for the whole supercell, not both (" +
                          s.where("defects") + ")");
     }
+  if (split_pairs && (m_defects.vacancies > 0 || layer_vacancies))
+    throw InputError("[defects] vacancies together with split interstitials: a pair next to a vacancy "
+                     "would need vacancy-interstitial recombination, which is not modelled; run them "
+                     "separately (" + s.where("defects") + ")");
   if (purpose == Purpose::kKinetics && m_defects.vacancies == 0 && m_defects.interstitials == 0 &&
       !layer_vacancies) {
     throw InputError("[defects] the run has no vacancies and no interstitials, so nothing can move; "
@@ -272,9 +290,11 @@ ReplicaOutcome Simulation::advance(const RunControl& control, const ReplicaState
 std::vector<lattice::Occupant> Simulation::initial_configuration(int replica) const {
   RandomGenerator rng(m_spec.kmc.seed, RandomStream::kInitialConfiguration,
                       static_cast<std::uint32_t>(replica));
+  lattice::DefectCounts defects = m_defects;
+  if (m_model->catalog().has_split()) defects.pair_host = [this](int site) { return m_model->split_host(site); };
   if (m_spec.initial.type == "layers")
-    return lattice::layered_configuration(m_model->supercell(), m_spec.initial.axis, m_layers, m_defects, rng);
-  return lattice::random_configuration(m_model->supercell(), m_composition, m_defects, rng);
+    return lattice::layered_configuration(m_model->supercell(), m_spec.initial.axis, m_layers, defects, rng);
+  return lattice::random_configuration(m_model->supercell(), m_composition, defects, rng);
 }
 
 std::vector<ReplicaResult> Simulation::run(const std::function<void(double)>& progress) const {

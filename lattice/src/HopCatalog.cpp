@@ -17,8 +17,9 @@ MechanismKind mechanism_kind_from_name(const std::string& kind) {
   if (kind == "vacancy") return MechanismKind::kVacancy;
   if (kind == "interstitial") return MechanismKind::kInterstitial;
   if (kind == "interstitialcy") return MechanismKind::kInterstitialcy;
+  if (kind == "split") return MechanismKind::kSplit;
   throw InputError("mechanism kind '" + kind +
-                   "' is not known; allowed: vacancy, interstitial, interstitialcy");
+                   "' is not known; allowed: vacancy, interstitial, interstitialcy, split");
 }
 
 const char* mechanism_kind_name(MechanismKind kind) {
@@ -26,6 +27,7 @@ const char* mechanism_kind_name(MechanismKind kind) {
     case MechanismKind::kVacancy: return "vacancy";
     case MechanismKind::kInterstitial: return "interstitial";
     case MechanismKind::kInterstitialcy: return "interstitialcy";
+    case MechanismKind::kSplit: return "split";
   }
   return "?";
 }
@@ -166,6 +168,43 @@ Vec3Key vec_key(const Eigen::Vector3d& v) {
   return {std::llround(v[0] * 1e4), std::llround(v[1] * 1e4), std::llround(v[2] * 1e4)};
 }
 
+// Split pairs: the host of an interstitial site at absolute fractional
+// position x, its unique nearest mobile lattice site (absolute fractional).
+Eigen::Vector3d host_of(const Crystal& crystal, const Eigen::Vector3d& x, const std::string& mechanism) {
+  const double r = crystal.cell().rowwise().norm().maxCoeff();
+  const auto near = mobile_within(crystal, x, r, SiteRole::kLattice);
+  if (near.empty() || (near.size() > 1 && near[1].distance < near[0].distance + kDistanceTolerance)) {
+    std::ostringstream msg;
+    msg << "mechanism '" << mechanism << "' (kind split): the interstitial site at fractional ("
+        << x.transpose() << ") has no unique nearest lattice site to pair with; split pairs need "
+        << "interstitial sites like the perovskite's 12h sites (a/4 from one X site)";
+    throw InputError(msg.str());
+  }
+  return frac_of(crystal, near[0].site);
+}
+
+// Split pairs: the slots an interstitial at absolute position `x` can make
+// as the pair's interstitial atom: targets in distance shells 1..shells
+// from x, the pair's own opposite site excluded.
+std::vector<Neighbor> split_targets(const Crystal& crystal, const Eigen::Vector3d& x, const Eigen::Vector3d& host,
+                                    int shells, double search) {
+  const Eigen::Vector3d opposite = 2.0 * host - x;
+  std::vector<Neighbor> candidates;
+  for (const auto& n : mobile_within(crystal, x, search, SiteRole::kInterstitial))
+    if ((frac_of(crystal, n.site) - opposite).norm() > kFracTolerance) candidates.push_back(n);
+  std::vector<Neighbor> out;
+  int shell = 0;
+  double last = -1.0;
+  for (const auto& n : candidates) {
+    if (n.distance > last + kDistanceTolerance) {
+      if (++shell > shells) break;
+      last = n.distance;
+    }
+    out.push_back(n);
+  }
+  return out;
+}
+
 int find_root(std::vector<int>& parent, int i) {
   while (parent[i] != i) i = parent[i] = parent[parent[i]];
   return i;
@@ -185,6 +224,13 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
   // 1. Enumerate slots per mobile basis site and mechanism.
   const double search = 2.5 * crystal.cell().rowwise().norm().maxCoeff();
   std::vector<SlotGeometry> geometry;
+  // Mirrored split slots: their key is that of the primary slot from
+  // `origin` to `target` (absolute fractional positions), filled in after the classes.
+  struct MirrorSlot {
+    int mobile, slot;
+    Eigen::Vector3d origin, target;
+  };
+  std::vector<MirrorSlot> mirrors;
   for (int mech = 0; mech < static_cast<int>(m_mechanisms.size()); ++mech) {
     const Mechanism& mechanism = m_mechanisms[mech];
     if (mechanism.shell < 1) throw InputError("mechanism '" + mechanism.name + "': shell must be >= 1");
@@ -195,9 +241,10 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
       if ((mechanism.kind == MechanismKind::kVacancy) != on_lattice) continue;
       any_site = true;
       const Eigen::Vector3d origin = crystal.basis()[mobile[m]].frac;
-      auto add_slot = [&](const SiteOffset& target, const SiteOffset& via) {
+      auto add_slot = [&](const SiteOffset& target, const SiteOffset& via) -> HopSlot& {
         HopSlot slot;
         slot.mechanism = mech;
+        slot.kind = mechanism.kind == MechanismKind::kSplit ? MechanismKind::kInterstitial : mechanism.kind;
         slot.target = target;
         slot.via = via;
         slot.defect_displacement =
@@ -210,8 +257,67 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
                        via.mobile >= 0};
         geometry.push_back(g);
         m_slots[m].push_back(std::move(slot));
+        return m_slots[m].back();
       };
-      if (mechanism.kind == MechanismKind::kInterstitialcy) {
+      if (mechanism.kind == MechanismKind::kSplit) {
+        // Split pairs (docs/lattice.md): the interstitial atom leaves for an
+        // interstitial site of another host, or rotates to one of its own
+        // host's; and, mirrored, the host's atom leaves ("A leaves") and the
+        // rotation seen from the other labelling.
+        const Eigen::Vector3d host = host_of(crystal, origin, mechanism.name);
+        const Eigen::Vector3d opposite = 2.0 * host - origin;
+        const double pair_reach = (crystal.cartesian(origin) - crystal.cartesian(host)).norm();
+        auto at = [&](const Eigen::Vector3d& x) {
+          const SiteOffset s = locate(crystal, x);
+          if (s.mobile < 0) throw Error("internal: split-pair site not found");
+          return s;
+        };
+        auto make_split = [&](HopSlot& slot, const Eigen::Vector3d& target) {
+          const Eigen::Vector3d target_host = host_of(crystal, target, mechanism.name);
+          slot.split = true;
+          slot.host = at(host);
+          slot.required_ion = at(target_host);
+          for (const auto& n : mobile_within(crystal, target_host, pair_reach, SiteRole::kInterstitial)) {
+            const Eigen::Vector3d x = frac_of(crystal, n.site);
+            if ((x - target).norm() < kFracTolerance || (x - origin).norm() < kFracTolerance) continue;
+            if ((host_of(crystal, x, mechanism.name) - target_host).norm() > kFracTolerance)
+              throw InputError("mechanism '" + mechanism.name +
+                               "' (kind split): interstitial sites of different hosts lie at the same distance "
+                               "from a lattice site; split pairs need the perovskite's 12h sites");
+            slot.required_empty.push_back(n.site);
+          }
+          slot.pair_displacement = crystal.cartesian(target_host) - crystal.cartesian(host);
+          return (target_host - host).norm() < kFracTolerance;  // a rotation
+        };
+        for (const auto& n : split_targets(crystal, origin, host, mechanism.shell, search)) {
+          const Eigen::Vector3d target = frac_of(crystal, n.site);
+          HopSlot& slot = add_slot(n.site, SiteOffset{});
+          if (!make_split(slot, target)) continue;
+          slot.view = +1;
+          const Eigen::Vector3d side = 0.5 * (origin + target) - host;
+          for (int d = 0; d < 3 && slot.equal_species_view == 0; ++d)
+            if (std::abs(side[d]) > kFracTolerance) slot.equal_species_view = side[d] > 0 ? +1 : -1;
+          HopSlot twin = slot;
+          twin.view = -1;
+          twin.mirrored = true;
+          mirrors.push_back({m, static_cast<int>(m_slots[m].size()), opposite, 2.0 * host - target});
+          m_slots[m].push_back(std::move(twin));
+        }
+        for (const auto& n : split_targets(crystal, opposite, host, mechanism.shell, search)) {
+          const Eigen::Vector3d target = frac_of(crystal, n.site);
+          HopSlot slot;
+          slot.mechanism = mech;
+          slot.kind = MechanismKind::kInterstitialcy;
+          slot.target = n.site;
+          slot.via = at(host);
+          slot.defect_displacement = crystal.cartesian(target) - crystal.cartesian(origin);
+          slot.via_displacement = crystal.cartesian(host) - crystal.cartesian(origin);
+          if (make_split(slot, target)) continue;  // rotations: the twins above
+          slot.mirrored = true;
+          mirrors.push_back({m, static_cast<int>(m_slots[m].size()), opposite, target});
+          m_slots[m].push_back(std::move(slot));
+        }
+      } else if (mechanism.kind == MechanismKind::kInterstitialcy) {
         double d_via = 0;
         const auto vias =
             shell_sites(mobile_within(crystal, origin, search, SiteRole::kLattice), 1, &d_via);
@@ -281,7 +387,14 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
     hc.representative_mobile = rep.mobile;
     const Eigen::Vector3d mid_frac = 0.5 * (rep.origin + rep.target);
     const Eigen::Vector3d mid = crystal.cartesian(mid_frac);
-    hc.path_type = nearest_fixed_sublattices(crystal, mid_frac);
+    if (m_mechanisms[hc.mechanism].kind == MechanismKind::kSplit) {
+      // Split pairs: named by what the pair does, the way its hosts' hop would be.
+      const std::string& name = m_mechanisms[hc.mechanism].name;
+      const Eigen::Vector3d h0 = host_of(crystal, rep.origin, name), h1 = host_of(crystal, rep.target, name);
+      hc.path_type = (h0 - h1).norm() < kFracTolerance ? "rotation" : nearest_fixed_sublattices(crystal, 0.5 * (h0 + h1));
+    } else {
+      hc.path_type = nearest_fixed_sublattices(crystal, mid_frac);
+    }
     hc.distance_angstrom = (crystal.cartesian(rep.target) - crystal.cartesian(rep.origin)).norm();
     hc.midpoint = mid;
     hc.origin_vector = crystal.cartesian(rep.origin) - mid;
@@ -348,6 +461,27 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
     m_classes.push_back(std::move(hc));
   }
 
+  // 3b. Mirrored split slots: the class and environment of their mirror image,
+  //     read through the pair's other labelling (HopSlot::mirrored).
+  for (const auto& mirror : mirrors) {
+    HopSlot& slot = m_slots[mirror.mobile][mirror.slot];
+    const SiteOffset from = locate(crystal, mirror.origin);
+    const SiteOffset to = locate(crystal, mirror.target);
+    const SiteOffset to_rel{to.mobile, {to.cell[0] - from.cell[0], to.cell[1] - from.cell[1], to.cell[2] - from.cell[2]}};
+    const HopSlot* primary = nullptr;
+    for (const auto& p : m_slots[from.mobile])
+      if (!p.mirrored && p.mechanism == slot.mechanism && p.target == to_rel) primary = &p;
+    if (!primary) throw Error("internal: a split slot has no mirror image");
+    slot.hop_class = primary->hop_class;
+    const SiteOffset self{mirror.mobile, {0, 0, 0}};
+    for (const auto& e : primary->environment) {
+      const SiteOffset abs{e.mobile, {e.cell[0] + from.cell[0], e.cell[1] + from.cell[1], e.cell[2] + from.cell[2]}};
+      // The host holds the interstitial atom in the other labelling; the
+      // origin is empty there (read the target, which a possible hop has empty).
+      slot.environment.push_back(abs == slot.host ? self : abs == self ? slot.target : abs);
+    }
+  }
+
   // 4. Labels: mechanism/path, numbered when several classes share one.
   std::map<std::string, int> seen;
   for (auto& hc : m_classes) seen[m_mechanisms[hc.mechanism].name + "/" + hc.path_type]++;
@@ -362,6 +496,7 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
   for (int m = 0; m < n_mobile; ++m) {
     const int site = m_supercell.site({0, 0, 0}, m);
     for (const auto& slot : m_slots[m]) {
+      if (slot.mirrored) continue;  // reads the sites of its primary, which is checked
       std::vector<int> sites{site, m_supercell.shifted(site, slot.target)};
       if (slot.via.mobile >= 0) sites.push_back(m_supercell.shifted(site, slot.via));
       for (const auto& e : slot.environment) sites.push_back(m_supercell.shifted(site, e));
@@ -379,6 +514,11 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
     }
     m_max_slots = std::max(m_max_slots, static_cast<int>(m_slots[m].size()));
   }
+}
+
+bool HopCatalog::has_split() const {
+  return std::any_of(m_mechanisms.begin(), m_mechanisms.end(),
+                     [](const Mechanism& m) { return m.kind == MechanismKind::kSplit; });
 }
 
 void HopCatalog::environment(const HopSlot& slot, int site, std::span<const Occupant> occupancy,

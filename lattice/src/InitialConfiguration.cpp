@@ -66,6 +66,24 @@ void place_defects(const Supercell& supercell, const DefectCounts& defects,
                      (interstitial.empty() ? " (this lattice has none)" : ""));
   }
   shuffle(interstitial, rng);
+  if (defects.pair_host) {
+    // Split pairs: at most one per host, never on a vacancy (the shuffled
+    // order decides which of a host's sites is taken).
+    std::vector<int> kept;
+    std::vector<std::uint8_t> hosting(occ.size(), 0);
+    for (int s : interstitial) {
+      const int host = defects.pair_host(s);
+      if (host < 0 || occ[host] == kEmpty || hosting[host]) continue;
+      hosting[host] = 1;
+      kept.push_back(s);
+      if (static_cast<std::int64_t>(kept.size()) == defects.interstitials) break;
+    }
+    if (static_cast<std::int64_t>(kept.size()) < defects.interstitials)
+      throw InputError("[defects] interstitials = " + std::to_string(defects.interstitials) +
+                       ": only " + std::to_string(kept.size()) +
+                       " lattice sites hold an ion that can host a split pair");
+    interstitial = std::move(kept);
+  }
   for (std::int64_t i = 0; i < defects.interstitials; ++i) {
     const int s = interstitial[i];
     occ[s] = defects.interstitial_species != kEmpty

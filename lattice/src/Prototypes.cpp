@@ -12,17 +12,29 @@ void add(std::vector<BasisSite>& basis, const std::string& sublattice, double x,
 
 }  // namespace
 
-Crystal make_perovskite(double a, bool with_interstitials) {
+Crystal make_perovskite(double a, InterstitialSites sites) {
   std::vector<BasisSite> basis;
   add(basis, "B", 0, 0, 0, SiteRole::kFixed);
   add(basis, "A", 0.5, 0.5, 0.5, SiteRole::kFixed);
   add(basis, "X", 0.5, 0, 0, SiteRole::kLattice);
   add(basis, "X", 0, 0.5, 0, SiteRole::kLattice);
   add(basis, "X", 0, 0, 0.5, SiteRole::kLattice);
-  if (with_interstitials) {
+  if (sites == InterstitialSites::kWindow3c) {
     add(basis, "i", 0, 0.5, 0.5, SiteRole::kInterstitial);
     add(basis, "i", 0.5, 0, 0.5, SiteRole::kInterstitial);
     add(basis, "i", 0.5, 0.5, 0, SiteRole::kInterstitial);
+  } else if (sites == InterstitialSites::kSplit12h) {
+    // Per X site (axis d): the four sites a/4 along the two other axes, in [0, 1).
+    for (int d = 0; d < 3; ++d)
+      for (int e = 0; e < 3; ++e) {
+        if (e == d) continue;
+        for (double q : {0.25, 0.75}) {
+          double f[3] = {0, 0, 0};
+          f[d] = 0.5;
+          f[e] = q;
+          add(basis, "i", f[0], f[1], f[2], SiteRole::kInterstitial);
+        }
+      }
   }
   return Crystal("perovskite", cubic(a), std::move(basis));
 }

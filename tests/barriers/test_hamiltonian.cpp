@@ -151,7 +151,7 @@ TEST_CASE("total energy equals a brute-force sum over pairs and triangles") {
   CHECK(h.range_angstrom() == doctest::Approx(6.0 * std::sqrt(1.5)));
   for (std::uint64_t seed : {1u, 2u, 3u}) {
     RandomGenerator rng(seed, RandomStream::kInitialConfiguration, 0);
-    auto occ = lattice::random_configuration(sc, {{1, 0.5}, {2, 0.5}}, {12, 10, lattice::kEmpty}, rng);
+    auto occ = lattice::random_configuration(sc, {{1, 0.5}, {2, 0.5}}, {12, 10, lattice::kEmpty, {}}, rng);
     const double e = h.energy(occ);
     CHECK(std::abs(e) > 0.1);
     CHECK(e == doctest::Approx(brute_force_energy(sc, species, terms, occ)).epsilon(1e-10));
@@ -168,7 +168,7 @@ TEST_CASE("local hop ΔE equals the difference of total energies") {
                            {"c", lattice::MechanismKind::kInterstitialcy, 1}},
                           0.0);
   RandomGenerator rng(9, RandomStream::kInitialConfiguration, 0);
-  auto occ = lattice::random_configuration(sc, {{1, 0.5}, {2, 0.5}}, {20, 20, lattice::kEmpty}, rng);
+  auto occ = lattice::random_configuration(sc, {{1, 0.5}, {2, 0.5}}, {20, 20, lattice::kEmpty, {}}, rng);
   int tested[3] = {0, 0, 0}, nonzero = 0;
   for (int trial = 0; trial < 200000 && std::min({tested[0], tested[1], tested[2]}) < 600; ++trial) {
     const auto hop = random_hop(sc, cat, occ, rng);
@@ -206,7 +206,7 @@ TEST_CASE("pair-field ΔE with counts kept up to date equals a direct recomputat
                            {"c", lattice::MechanismKind::kInterstitialcy, 1}},
                           0.0);
   RandomGenerator rng(11, RandomStream::kInitialConfiguration, 0);
-  auto occ = lattice::random_configuration(sc, {{1, 0.5}, {2, 0.5}}, {20, 20, lattice::kEmpty}, rng);
+  auto occ = lattice::random_configuration(sc, {{1, 0.5}, {2, 0.5}}, {20, 20, lattice::kEmpty, {}}, rng);
   const int stride = h.field_stride();
   REQUIRE(stride > 0);
   std::vector<std::uint8_t> field(static_cast<std::size_t>(sc.num_sites()) * stride);

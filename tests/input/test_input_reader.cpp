@@ -495,7 +495,7 @@ TEST_CASE("bad values: key, quoted value, rule and file:line") {
   CHECK_THROWS_WITH_AS(
       parse(appended("[[mechanisms]]\nname = \"v\"\nkind = \"vacany\"\n")),
       Contains("[mechanisms[0]] kind = \"vacany\": must be one of \"vacancy\", "
-               "\"interstitial\", \"interstitialcy\"; did you mean \"vacancy\"? (input.toml:12)"),
+               "\"interstitial\", \"interstitialcy\", \"split\"; did you mean \"vacancy\"? (input.toml:12)"),
       InputError);
   CHECK_THROWS_WITH_AS(
       parse(appended("[[mechanisms]]\nname = \"v\"\nkind = \"vacancy\"\nshell = 0\n")),

@@ -47,7 +47,7 @@ void check_keys_invariant(const Crystal& crystal, int n, double r_env, Mechanism
   // A disordered I/Br/Cl configuration with vacancies and interstitials gives rich environments.
   const std::int64_t n_int = crystal.has_role(SiteRole::kInterstitial) ? sc.num_sites() / 10 : 0;
   auto occ = random_configuration(sc, {{1, 0.4}, {2, 0.4}, {3, 0.2}},
-                                  DefectCounts{sc.num_sites() / 20, n_int, kEmpty}, rng);
+                                  DefectCounts{sc.num_sites() / 20, n_int, kEmpty, {}}, rng);
   const auto ops = space_group(crystal);
   std::set<std::string> distinct;
   int compared = 0;

@@ -168,7 +168,7 @@ TEST_CASE("exact counts follow the largest-remainder rule") {
 TEST_CASE("random and layered configurations have exact counts") {
   Supercell sc(make_perovskite(6.0, true), {4, 4, 8});
   hkmc::RandomGenerator rng(7, hkmc::RandomStream::kInitialConfiguration, 0);
-  DefectCounts defects{10, 5, kEmpty};
+  DefectCounts defects{10, 5, kEmpty, {}};
   auto occ = random_configuration(sc, {{1, 0.5}, {2, 0.5}}, defects, rng);
   std::map<int, int> lattice, interstitial;
   for (int s = 0; s < sc.num_sites(); ++s) {
@@ -195,7 +195,7 @@ TEST_CASE("the same seed gives the same configuration, another seed another") {
   Supercell sc(make_fcc(4.0), {4, 4, 4});
   auto make = [&](std::uint64_t seed) {
     hkmc::RandomGenerator rng(seed, hkmc::RandomStream::kInitialConfiguration, 0);
-    return random_configuration(sc, {{5, 0.5}, {6, 0.5}}, DefectCounts{3, 0, kEmpty}, rng);
+    return random_configuration(sc, {{5, 0.5}, {6, 0.5}}, DefectCounts{3, 0, kEmpty, {}}, rng);
   };
   CHECK(make(1) == make(1));
   CHECK(make(1) != make(2));
@@ -215,7 +215,7 @@ TEST_CASE("vacancies can be placed in one slab only") {
   CHECK(in_second == 0);
   // Per-layer and global vacancies together are refused.
   hkmc::RandomGenerator rng2(3, hkmc::RandomStream::kInitialConfiguration, 0);
-  CHECK_THROWS_AS(layered_configuration(sc, 2, layers, DefectCounts{4, 0, kEmpty}, rng2), hkmc::InputError);
+  CHECK_THROWS_AS(layered_configuration(sc, 2, layers, DefectCounts{4, 0, kEmpty, {}}, rng2), hkmc::InputError);
   // No layer setting its own: nothing per layer.
   CHECK(layer_vacancies(sc, 2, {Layer{8, {{1, 1.0}}}}).empty());
 }

@@ -146,6 +146,9 @@ void NebBarrierProvider::attach(const lattice::HopCatalog& catalog) {
         throw InputError("[barriers] provider = \"neb\": interstitialcy hops are not supported (their "
                          "environment key does not record the pushed ion); use vacancy and "
                          "interstitial mechanisms, or provider \"table\"");
+      case MechanismKind::kSplit:
+        throw InputError("[barriers] provider = \"neb\": split-pair hops are not mapped to NEB cells yet; "
+                         "use provider \"constant\", \"table\" or \"model\" for them");
     }
     g.midpoint = hc.midpoint / a;
     g.origin = hc.origin_vector / a;

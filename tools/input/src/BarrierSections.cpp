@@ -187,7 +187,7 @@ void read_mechanisms(SectionContext& ctx, const Field& field) {
     kmc::MechanismSpec mechanism;
     bool ok = t.has("name") && t.has("kind");
     t.require("name", "a unique label such as \"vacancy_edge\"");
-    t.require("kind", "one of \"vacancy\", \"interstitial\", \"interstitialcy\"");
+    t.require("kind", "one of \"vacancy\", \"interstitial\", \"interstitialcy\", \"split\"");
     if (const Field f = t.field("name")) {
       auto name = f.string();
       if (name && !is_identifier(*name)) {
@@ -214,8 +214,11 @@ void read_mechanisms(SectionContext& ctx, const Field& field) {
     } else {
       ctx.mechanisms_complete = false;
     }
-    if (auto kind = t.field("kind").choice({"vacancy", "interstitial", "interstitialcy"})) {
+    if (auto kind = t.field("kind").choice({"vacancy", "interstitial", "interstitialcy", "split"})) {
       mechanism.kind = *kind;
+      // Split pairs: shell 2 adds the hop through the 3c window, the second
+      // lowest for Br (docs/lattice.md).
+      if (*kind == "split") mechanism.shell = 2;
     } else {
       ok = false;
     }

@@ -145,6 +145,7 @@ class KmcModel {
     int via_delta;
     lattice::MechanismKind kind;
     int table_base;
+    const lattice::HopSlot* split;  // split pairs: the slot (its conditions); else null
   };
   bool tabulated() const { return !m_needs_environment && !m_hamiltonian; }
   // Barriers independent of the environment but ΔE from a Hamiltonian: the
@@ -168,6 +169,7 @@ class KmcModel {
   const barriers::HopRate* tabulated_hop(const FastSlot& fs, int site, const lattice::CellIndex& cell, bool interior,
                                          std::span<const lattice::Occupant> occupancy) const {
     using lattice::kEmpty;
+    if (fs.split) return split_tabulated_hop(fs, site, cell, occupancy);
     const lattice::Occupant at_target =
         occupancy[interior ? site + fs.target_delta : m_supercell.shifted_from(cell, fs.target)];
     switch (fs.kind) {
@@ -184,9 +186,25 @@ class KmcModel {
           return &m_rate_cache[fs.table_base + occupancy[site] * m_codes + pushed];
         break;
       }
+      case lattice::MechanismKind::kSplit:
+        break;
     }
     return nullptr;
   }
+  // Split pairs (docs/lattice.md): whether the hop keeps the pair rules
+  // (target empty, its host holding an ion with no pair yet, rotations in
+  // their labelling order), and the species the rate depends on: `moving`
+  // (origin) and `second` (the host's ion; for an interstitialcy the pushed one).
+  bool split_allowed(const lattice::HopSlot& slot, int site, const lattice::CellIndex& cell,
+                     std::span<const lattice::Occupant> occupancy, lattice::Occupant* moving,
+                     lattice::Occupant* second) const;
+  // The first violation of the pair rules in `occupancy` (a pair on a
+  // vacancy, two pairs on one host), as a sentence; empty when none or when
+  // the model has no split mechanism.
+  std::string split_pair_violation(std::span<const lattice::Occupant> occupancy) const;
+  // The host lattice site of interstitial site `site` under a split
+  // mechanism; -1 for other sites or without one.
+  int split_host(int site) const;
   // What hop `slot_index` of a defect at `origin` (cell `origin_cell`) does:
   // the sites it changes (origin, target and, for an interstitialcy, the
   // pushed ion's site, else -1) with their cells, and its ion moves in the
@@ -208,7 +226,9 @@ class KmcModel {
     const int target = m_supercell.site(target_cell, slot.target.mobile);
     h.changed[0] = origin, h.changed[1] = target, h.changed[2] = -1;
     h.changed_cell[0] = origin_cell, h.changed_cell[1] = target_cell, h.changed_cell[2] = origin_cell;
-    switch (m_catalog.mechanisms()[slot.mechanism].kind) {
+    switch (slot.kind) {
+      case lattice::MechanismKind::kSplit:  // never a slot's kind
+        break;
       case lattice::MechanismKind::kVacancy:
         h.moves[h.n_moves++] = {target, origin, -slot.defect_displacement};
         break;
@@ -305,6 +325,8 @@ class KmcModel {
   int slot_reach() const { return m_slot_reach; }
 
  private:
+  const barriers::HopRate* split_tabulated_hop(const FastSlot& fs, int site, const lattice::CellIndex& cell,
+                                               std::span<const lattice::Occupant> occupancy) const;
   // E_KRA from the provider, or nothing when `scratch` collects missing keys
   // and the provider lacks this one. `scratch` holds the raw environment.
   std::optional<double> barrier(int mobile, int slot_index, lattice::Occupant moving,

@@ -69,7 +69,6 @@ class PlaneCrossingCounter {
   int m_per_cell;                   // q: site planes per unit cell
   std::vector<int> m_level_in_cell;  // by mobile basis site: its site plane in the cell (may be outside 0..q-1)
   std::vector<std::vector<int>> m_target_step, m_via_step;  // by mobile basis, slot: site planes moved
-  std::vector<lattice::MechanismKind> m_kind_of_mechanism;
   CrossingCounts m_counts;
 };
 

@@ -60,7 +60,7 @@ struct InitialSpec {
 
 struct MechanismSpec {
   std::string name;                 // label used in tables and keys, e.g. "vacancy_edge"
-  std::string kind;                 // vacancy | interstitial | interstitialcy
+  std::string kind;                 // vacancy | interstitial | interstitialcy | split
   int shell = 1;                    // neighbour shell of the target sites (1 = nearest)
 };
 

@@ -4,6 +4,7 @@
 // the largest fractional parts (ties: lower species code first), so a
 // composition maps to one set of counts on every machine.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct DefectCounts {
   std::int64_t vacancies = 0;
   std::int64_t interstitials = 0;
   Occupant interstitial_species = kEmpty;  // kEmpty: drawn from the local composition
+  // Split pairs (docs/lattice.md): the host lattice site of an interstitial
+  // site. Set: an interstitial goes only where its host holds an ion that
+  // has no pair yet. Empty: any interstitial site.
+  std::function<int(int)> pair_host;
 };
 
 struct Layer {

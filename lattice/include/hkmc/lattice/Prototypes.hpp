@@ -13,6 +13,11 @@
 //   (1/2,0,0), X at B +- (1/4,0,0) etc. (24 X), so every X sits between one B and
 //   one B'. Interstitial sites at the 3c analogues (24 per cell).
 // fcc: one mobile sublattice "X" on the conventional cubic cell (4 sites).
+//
+// Split-pair interstitial sites (perovskite only; docs/lattice.md, "Split-pair
+// interstitial sites"): sublattice "i" on Wyckoff 12h, X ± a/4·u for every X
+// site and both cube axes u perpendicular to its Pb–X–Pb axis, 12 per cell.
+// An occupied 12h site and its X site (the host, a/4 away) form one split pair.
 #include <string>
 #include <vector>
 
@@ -20,7 +25,12 @@
 
 namespace hkmc::lattice {
 
-Crystal make_perovskite(double a_angstrom, bool with_interstitials);
+enum class InterstitialSites { kNone, kWindow3c, kSplit12h };
+
+Crystal make_perovskite(double a_angstrom, InterstitialSites sites);
+inline Crystal make_perovskite(double a_angstrom, bool with_interstitials) {
+  return make_perovskite(a_angstrom, with_interstitials ? InterstitialSites::kWindow3c : InterstitialSites::kNone);
+}
 Crystal make_double_perovskite(double a_angstrom, bool with_interstitials);
 Crystal make_fcc(double a_angstrom);
 
