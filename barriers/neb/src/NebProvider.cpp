@@ -146,15 +146,18 @@ void NebBarrierProvider::attach(const lattice::HopCatalog& catalog) {
         throw InputError("[barriers] provider = \"neb\": interstitialcy hops are not supported (their "
                          "environment key does not record the pushed ion); use vacancy and "
                          "interstitial mechanisms, or provider \"table\"");
-      case MechanismKind::kSplit:
-        throw InputError("[barriers] provider = \"neb\": split-pair hops are not mapped to NEB cells yet; "
-                         "use provider \"constant\", \"table\" or \"model\" for them");
+      case MechanismKind::kSplit:  // 12h -> 12h; mapped per key in request_of
+        g.kind = HopKind::SplitPair;
+        info.split = true;
+        break;
     }
     g.midpoint = hc.midpoint / a;
     g.origin = hc.origin_vector / a;
     g.target = hc.target_vector / a;
     g.via = hc.via_vector / a;
     for (const auto& v : hc.template_vectors) g.environment.push_back(v / a);
+    if (info.split)
+      for (const auto& v : g.environment) info.split_site.push_back(is_split_pair_site(g.midpoint + v));
     info.signature = fmt::format("{}|{}|d={:.4f}|n={}", to_string(g.kind), hc.path_type,
                                  hc.distance_angstrom / a, hc.template_vectors.size());
     // Distinct classes that look alike in words get a running number (their
@@ -270,7 +273,7 @@ std::string NebBarrierProvider::blocker(const EnvironmentKey& key) const {
   for (std::size_t k = 0; k < key.occupancy.size(); ++k) {
     if (!info.split_site[k] || key.occupancy[k] == 0) continue;
     const Eigen::Vector3d& v = info.geometry.environment[k];
-    return fmt::format("split-pair hop with another pair in its environment: the 12h site at ({}, {}, {}) a from "
+    return fmt::format("split-pair hop with another pair in its environment: the 12h site at ({:.4g}, {:.4g}, {:.4g}) a from "
                        "the hop midpoint (environment site {}) holds {}; the NEB cell holds one pair (not computed)",
                        v[0], v[1], v[2], k, m_species.name(static_cast<lattice::Occupant>(key.occupancy[k])));
   }
