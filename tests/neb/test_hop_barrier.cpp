@@ -810,6 +810,24 @@ TEST_CASE("barrier record: the split-pair edge interstitialcy and rotation run b
     MESSAGE(x, " split pair rotation, 3x3x3: E_KRA = ", r.e_kra, " eV, ", r.force_calls, " force calls, ",
             r.wall_seconds, " s");
   }
+  // Mixed pairs the site model does not hold (found by `barriers precompute`
+  // of a mixed I/Br input, r_env 3 A, where both were "ok" records before
+  // the split-pair checks): an I joining Br hosts in an I-filled cell relaxes
+  // into one bridging state from both ends (flat path, E_KRA 0); a Br mover
+  // with I partner and pushed ion in a Br-filled cell loses its pair (the
+  // partner slides 0.79 A, more than a/8).
+  {
+    const HopBarrierRecord same = compute_hop_barrier(pot, testing::split_pair_request(0.0, 0.0, 1, "I", "Br", "Br"),
+                                                      settings);
+    CHECK(same.status == HopBarrierStatus::BasinChange);
+    CHECK(same.message.find("relaxed end states coincide") != std::string::npos);
+    MESSAGE("I mover, Br hosts: ", same.message);
+    const HopBarrierRecord slid = compute_hop_barrier(pot, testing::split_pair_request(0.0, 1.0, 1, "Br", "I", "I"),
+                                                      settings);
+    CHECK(slid.status == HopBarrierStatus::BasinChange);
+    CHECK(slid.message.find("left its split-pair basin: halide atom") != std::string::npos);
+    MESSAGE("Br mover, I hosts: ", slid.message);
+  }
   // The geometry matters: the same end positions with the mover ending on
   // the far side of the target's pair (pair_target pointing away from
   // origin, so the mover and the target's ion must pass each other) is

@@ -440,7 +440,8 @@ TEST_CASE("split pairs: the provider's request for a key is the hand-built Split
   const auto& sc = model.supercell();
   const auto& catalog = model.catalog();
   const auto& provider = neb_provider(sim);
-  CHECK(provider.provenance().settings.find(" | split_pair[neb fmax=0.01]") != std::string::npos);
+  CHECK(provider.provenance().settings.find(" | split_pair[neb fmax=0.01 checks=v1]") !=
+        std::string::npos);
   const double r_env = catalog.r_env() / 6.2;
   const auto iodide = model.species().code("I"), bromide = model.species().code("Br");
   std::mt19937_64 rng(17);

@@ -839,6 +839,10 @@ namespace {
 // runs through another minimum: the "hop" is two hops, not one barrier.
 constexpr double kIntermediateMinimum = 0.01;
 
+// Basin tolerance of halides in split-pair cells (fractions of a): half the
+// 12h -> 3c (and 12h -> X) distance a/4.
+constexpr double kSplitHalideTolerance = 0.125;
+
 // Largest displacement of a relaxed structure from its ideal sites (Å), and the atom.
 std::pair<double, int> largest_displacement(const Structure& relaxed, const Structure& ideal) {
   double worst = 0.0;
@@ -982,6 +986,46 @@ HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopReques
                                                                                     : "",
             worst, settings.basin_tolerance, tolerance);
         return finish();
+      }
+    }
+    // Split pairs: both end states can relax into one minimum between them
+    // (e.g. an I bridging two Br hosts): a flat path, E_KRA 0, no hop; so
+    // the relaxed end states must differ by at least half the ideal hop.
+    // And a halide a/4 from its ideal site may be on another 12h, X or 3c
+    // site, so halides get half that (A and B keep the tolerance above).
+    if (req.kind == HopKind::SplitPair) {
+      const double ideal_apart = largest_displacement(built.final_state, built.initial).first;
+      const auto [apart, atom] = largest_displacement(fin.structure, ini.structure);
+      if (apart < 0.5 * ideal_apart) {
+        record.status = HopBarrierStatus::BasinChange;
+        record.message = fmt::format(
+            "relaxed end states coincide: no atom differs by more than {:.3f} A between them (atom {}), "
+            "against {:.3f} A between the ideal end states: both relaxed into one minimum",
+            apart, atom, ideal_apart);
+        return finish();
+      }
+      const double halide_tolerance = kSplitHalideTolerance * built.a;
+      for (const auto& [name, r, ideal] : {std::tuple{"initial", &ini, &built.initial},
+                                           std::tuple{"final", &fin, &built.final_state}}) {
+        for (Eigen::Index i = 0; i < ideal->positions.rows(); ++i) {
+          const std::string& element = ideal->symbols[static_cast<std::size_t>(i)];
+          if (element == settings.cell.a_site || element == settings.cell.b_site) continue;
+          const double moved = minimum_image((r->structure.positions.row(i) - ideal->positions.row(i)).transpose(),
+                                             ideal->cell)
+                                   .norm();
+          if (moved <= halide_tolerance) continue;
+          record.status = HopBarrierStatus::BasinChange;
+          record.message = fmt::format(
+              "relaxed {} state left its split-pair basin: halide atom {} ({}{}) moved {:.3f} A from its ideal "
+              "site (tolerance for halides of split-pair cells {} a = {:.3f} A)",
+              name, i, element,
+              i == built.moving_atom                        ? ", the moving ion"
+              : i == built.pushed_atoms.back()              ? ", the partner"
+              : i == built.pushed_atoms.front()             ? ", the pushed ion"
+                                                            : "",
+              moved, kSplitHalideTolerance, halide_tolerance);
+          return finish();
+        }
       }
     }
 

@@ -175,7 +175,8 @@ void NebBarrierProvider::attach(const lattice::HopCatalog& catalog) {
   for (const auto& c : classes) any_split = any_split || c.split;
   const std::string settings =
       m_hop_settings.describe() +
-      (any_split ? fmt::format(" | split_pair[neb fmax={}]", m_split_hop_settings.neb.fmax) : std::string());
+      (any_split ? fmt::format(" | split_pair[neb fmax={} checks=v1]", m_split_hop_settings.neb.fmax)
+                 : std::string());
   if (m_attached) {
     // Shared by several runs of one process (sweep points): their keys must
     // mean the same hops.

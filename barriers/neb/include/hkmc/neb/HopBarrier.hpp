@@ -143,6 +143,10 @@ struct HopBarrierSettings {
   // Basin check: an atom of a relaxed end state farther than this from its
   // ideal site (fractions of a; 0.25 a is half the shortest distance between
   // two mobile sites, X to 3c = a/2) means the end state left its basin.
+  // Split pairs (fixed rules, "split_pair[... checks=v1]" in the provider's
+  // provenance): halides must also stay within a/8 (half of 12h to 3c, a/4),
+  // and the relaxed end states must differ by half the ideal hop (else both
+  // relaxed into one minimum).
   double basin_tolerance = 0.25;
   // Stability probe: each relaxed end state is relaxed again after every atom
   // is displaced by a fixed pseudo-random pattern (each Cartesian component
