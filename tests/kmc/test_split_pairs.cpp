@@ -20,6 +20,7 @@
 #include <tuple>
 
 #include "SpecHelpers.hpp"
+#include "SplitPairSupport.hpp"
 #include "hkmc/barriers/BarrierProvider.hpp"
 #include "hkmc/common/Error.hpp"
 #include "hkmc/common/Random.hpp"
@@ -31,26 +32,6 @@
 using namespace hkmc;
 
 namespace {
-
-// E_KRA by hop class and mover; with `per_iodide` > 0 also by the iodides
-// in the hop's environment.
-class SpeciesBarriers : public barriers::BarrierProvider {
- public:
-  SpeciesBarriers(lattice::Occupant iodide, double per_iodide) : m_iodide(iodide), m_per_iodide(per_iodide) {}
-  std::string name() const override { return "test"; }
-  barriers::ProviderNeeds needs() const override { return {m_per_iodide > 0, false}; }
-  double e_kra(const barriers::HopContext& hop) const override {
-    double e = hop.path_type == "rotation" ? 0.22 : hop.path_type == "A" ? 0.18 : 0.14;
-    if (hop.moving_species == m_iodide) e -= 0.06;
-    if (m_per_iodide > 0) e += m_per_iodide * hop.species_counts[m_iodide];
-    return e;
-  }
-  void check(const lattice::HopCatalog&) const override {}
-
- private:
-  lattice::Occupant m_iodide;
-  double m_per_iodide;
-};
 
 // Atoms as (position in eighths of a, species), whatever the labelling.
 using Physical = std::set<std::tuple<long, long, long, int>>;
@@ -112,7 +93,7 @@ void check_reverse_rates(double per_iodide) {
   lattice::SpeciesTable species({"I", "Br"});
   const auto iodide = species.code("I"), bromide = species.code("Br");
   kmc::KmcModel model(sc, species, {lattice::Mechanism{"split", lattice::MechanismKind::kSplit, 2}},
-                      per_iodide > 0 ? a : 0.0, std::make_unique<SpeciesBarriers>(iodide, per_iodide),
+                      per_iodide > 0 ? a : 0.0, std::make_unique<test::SplitPairBarriers>(iodide, per_iodide),
                       kmc::ModelParameters{400.0, 1e13, Eigen::Vector3d::Zero(), {}});
   const auto& cell = model.supercell();
   std::vector<int> x_sites, i_sites;

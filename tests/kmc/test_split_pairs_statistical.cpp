@@ -18,38 +18,23 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <tuple>
 #include <cmath>
 #include <memory>
 
+#include "SpecHelpers.hpp"
+#include "SplitPairSupport.hpp"
 #include "hkmc/barriers/BarrierProvider.hpp"
+#include "hkmc/common/Units.hpp"
 #include "hkmc/common/Random.hpp"
 #include "hkmc/kmc/KmcEngine.hpp"
 #include "hkmc/kmc/KmcModel.hpp"
+#include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/lattice/Prototypes.hpp"
 
 using namespace hkmc;
 
 namespace {
-
-// E_KRA by hop class and moving species; with `per_iodide` > 0 also by the
-// iodides in the hop's environment (then the engine gathers environments).
-class SpeciesBarriers : public barriers::BarrierProvider {
- public:
-  SpeciesBarriers(lattice::Occupant iodide, double per_iodide) : m_iodide(iodide), m_per_iodide(per_iodide) {}
-  std::string name() const override { return "test"; }
-  barriers::ProviderNeeds needs() const override { return {m_per_iodide > 0, false}; }
-  double e_kra(const barriers::HopContext& hop) const override {
-    double e = hop.path_type == "rotation" ? 0.22 : hop.path_type == "A" ? 0.18 : 0.14;
-    if (hop.moving_species == m_iodide) e -= 0.06;
-    if (m_per_iodide > 0) e += m_per_iodide * hop.species_counts[m_iodide];
-    return e;
-  }
-  void check(const lattice::HopCatalog&) const override {}
-
- private:
-  lattice::Occupant m_iodide;
-  double m_per_iodide;
-};
 
 // Minimum-image distance (Å) in a cubic box.
 double periodic_distance(const lattice::Supercell& cell, int x, int y) {
@@ -66,7 +51,7 @@ void check_split_equilibrium(double per_iodide, std::uint64_t seed) {
   kmc::ModelParameters parameters;
   parameters.temperature_k = 400.0;
   kmc::KmcModel model(sc, species, {lattice::Mechanism{"split", lattice::MechanismKind::kSplit, 2}},
-                      per_iodide > 0 ? a : 0.0, std::make_unique<SpeciesBarriers>(iodide, per_iodide), parameters);
+                      per_iodide > 0 ? a : 0.0, std::make_unique<test::SplitPairBarriers>(iodide, per_iodide), parameters);
   CHECK(model.tabulated() == (per_iodide == 0));
   const auto& cell = model.supercell();
   const int n = cell.num_sites();
@@ -143,4 +128,48 @@ TEST_CASE("split pairs: uniform equilibrium with species-dependent barriers (tab
 
 TEST_CASE("split pairs: the same with environment-dependent barriers (environment path, mirrored keys)") {
   check_split_equilibrium(0.04, 43);
+}
+
+// The pair's diffusion coefficient against the random walk of its host.
+// From every state the host's possible moves come in ± pairs (edge hops to
+// the four hosts a/√2 away in the pair's plane, window hops to the two a
+// away along its axis; rotations stay), so successive moves are
+// uncorrelated and D = (1/6) Σ Γ r² = a² (Γ_edge + Γ_window) / 3, whatever
+// the rotation rate. The engine records the interstitial site's moves,
+// which stay within a/4 of the host. Estimated from 2000 blocks of 2000 events
+// (increments of a martingale: independent), error from their spread.
+TEST_CASE("split pairs: a single pair diffuses as its host's random walk predicts") {
+  for (const auto& [edge, window, rotation] : {std::tuple{0.2, 0.2, 0.2}, std::tuple{0.15, 0.25, 0.35}}) {
+    auto s = test::perovskite_spec(6.2, 8, {{"I", 1.0}}, 0, 0);
+    s.defects.interstitials = 1;
+    s.mechanisms.push_back({"pair", "split", 2});
+    s.barriers.e_kra_overrides = {{"pair/B", edge}, {"pair/A", window}, {"pair/rotation", rotation}};
+    kmc::Simulation sim(s);
+    const auto& model = sim.model();
+    auto rate = [&](double e) { return model.rate_law().rate(e, 0.0, 0.0).rate_hz; };
+    const double a = 6.2;
+    const double expected = a * a * (rate(edge) + rate(window)) / 3 * units::kAngstrom2_per_s_to_cm2_per_s;
+    kmc::KmcEngine engine(model, sim.initial_configuration(0), 5, 0);
+    std::vector<double> block_r2;
+    double total_r2 = 0, total_t = 0;
+    for (int block = 0; block < 2000; ++block) {
+      const auto start = engine.defects()[0].displacement;
+      const double t0 = engine.time_s();
+      for (int step = 0; step < 2000; ++step) REQUIRE(engine.step());
+      double r2 = 0;
+      for (int k = 0; k < 3; ++k) r2 += std::pow(engine.defects()[0].displacement[k] - start[k], 2);
+      block_r2.push_back(r2);
+      total_r2 += r2;
+      total_t += engine.time_s() - t0;
+    }
+    const double n = static_cast<double>(block_r2.size());
+    double var = 0;
+    for (double r2 : block_r2) var += std::pow(r2 - total_r2 / n, 2) / (n - 1);
+    const double d = total_r2 / (6 * total_t) * units::kAngstrom2_per_s_to_cm2_per_s;
+    const double err = d * std::sqrt(var / n) / (total_r2 / n);
+    MESSAGE("E_edge " << edge << ", E_window " << window << ", E_rotation " << rotation << " eV: D = " << d << " ± "
+                      << err << " cm²/s, host random walk " << expected);
+    CHECK(std::abs(d - expected) < 4 * err);
+    CHECK(err < 0.05 * expected);
+  }
 }
