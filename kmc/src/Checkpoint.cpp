@@ -527,7 +527,9 @@ std::string run_fingerprint(const RunSpec& s) {
     line("barriers.neb.settings",
          fmt::format("images {} spring {} fmax {} relax_fmax {} max_steps {} cell {} lattice_constants{}",
                      n.images, num(n.spring_ev_per_a2), num(n.fmax_ev_per_a), num(n.relax_fmax_ev_per_a),
-                     n.max_steps, n.cell_repeats, constants));
+                     n.max_steps, n.cell_repeats, constants) +
+             // only when set, so checkpoints written before the setting existed stay valid
+             (n.split_fmax_ev_per_a != 0.01 ? " split_fmax " + num(n.split_fmax_ev_per_a) : std::string()));
   }
   if (!s.energy.hamiltonian_file.empty()) line("energy.hamiltonian (content)", file_digest(s.energy.hamiltonian_file));
   const auto& k = s.kmc;

@@ -188,6 +188,7 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
   ps.neb.images = neb.images;
   ps.neb.spring_ev_per_a2 = neb.spring_ev_per_a2;
   ps.neb.fmax_ev_per_a = neb.fmax_ev_per_a;
+  ps.neb.split_fmax_ev_per_a = neb.split_fmax_ev_per_a;
   ps.neb.relax_fmax_ev_per_a = neb.relax_fmax_ev_per_a;
   ps.neb.max_steps = neb.max_steps;
   ps.neb.cell_repeats = neb.cell_repeats;

@@ -111,6 +111,21 @@ inline HopRequest split_pair_request(double r_env, double x_br, unsigned seed, c
   return r;
 }
 
+// On-site rotation of the split pair on X(0,½,0) (Pb–X–Pb axis y): the
+// mover at (0,½,−¼) goes to (¼,½,0), the partner at (0,½,¼) to (−¼,½,0).
+inline HopRequest split_rotation_request(double r_env, double x_br, unsigned seed, const std::string& moving = "Br",
+                                         const std::string& partner = "Br") {
+  HopRequest r;
+  r.kind = HopKind::SplitPair;
+  r.midpoint = Eigen::Vector3d(0.0, 0.5, 0.0);
+  r.pair_origin = Eigen::Vector3d(0.0, 0.0, -0.25);
+  r.pair_target = Eigen::Vector3d(0.25, 0.0, 0.0);
+  r.moving = moving;
+  r.partner = partner;
+  fill_environment(r, r_env, x_br, seed);
+  return r;
+}
+
 }  // namespace hkmc::neb::testing
 
 namespace hkmc::neb::testing {
@@ -128,7 +143,8 @@ inline HopRequest transformed(const HopRequest& r, const Eigen::Matrix3i& rotati
   if (reverse && r.kind == HopKind::Interstitialcy) std::swap(out.moving, out.pushed);
   out.pair_origin = R * (reverse ? r.pair_target : r.pair_origin);
   out.pair_target = R * (reverse ? r.pair_origin : r.pair_target);
-  if (reverse && r.kind == HopKind::SplitPair) std::swap(out.pushed, out.partner);
+  // (a rotation's reverse keeps its partner: the same pair turns back)
+  if (reverse && r.kind == HopKind::SplitPair && r.origin != r.target) std::swap(out.pushed, out.partner);
   std::vector<std::size_t> order(r.environment.size());
   for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::mt19937_64 rng(shuffle_seed);
@@ -149,6 +165,44 @@ inline Eigen::Matrix3i signed_permutation(int index) {
   Eigen::Matrix3i m = Eigen::Matrix3i::Zero();
   for (int i = 0; i < 3; ++i) m(i, perm[i]) = (index >> i) & 1 ? -1 : 1;
   return m;
+}
+
+}  // namespace hkmc::neb::testing
+
+namespace hkmc::neb::testing {
+
+// What the lattice's split-pair hop classes list (docs/lattice.md): X sites
+// and 12h sites (X ± a/4 perpendicular to its Pb-X-Pb axis) within r_env of
+// `midpoint`, the absolute positions `exclude` left out; vectors relative to
+// the midpoint (fractions of a). `is_12h` says which are 12h sites.
+inline std::vector<Eigen::Vector3d> split_sites_within(const Eigen::Vector3d& midpoint, double r_env,
+                                                       const std::vector<Eigen::Vector3d>& exclude,
+                                                       std::vector<bool>* is_12h = nullptr) {
+  std::vector<Eigen::Vector3d> out;
+  const int reach = static_cast<int>(std::ceil(4 * (r_env + 1)));
+  const Eigen::Vector3i c = (4.0 * midpoint).array().round().cast<int>();
+  for (int i = -reach; i <= reach; ++i)
+    for (int j = -reach; j <= reach; ++j)
+      for (int k = -reach; k <= reach; ++k) {
+        const Eigen::Vector3i q = c + Eigen::Vector3i(i, j, k);  // quarters of a
+        int odd = 0, halves = 0, integers = 0;
+        for (int d = 0; d < 3; ++d) {
+          const int m = ((q[d] % 4) + 4) % 4;
+          odd += m % 2;
+          halves += m == 2;
+          integers += m == 0;
+        }
+        const bool x_site = halves == 1 && integers == 2, split = odd == 1 && halves == 1;
+        if (!x_site && !split) continue;
+        const Eigen::Vector3d p = q.cast<double>() / 4.0;
+        if ((p - midpoint).norm() > r_env + 1e-9) continue;
+        bool skip = false;
+        for (const auto& e : exclude) skip = skip || (e - p).norm() < 1e-9;
+        if (skip) continue;
+        out.push_back(p - midpoint);
+        if (is_12h) is_12h->push_back(split);
+      }
+  return out;
 }
 
 }  // namespace hkmc::neb::testing

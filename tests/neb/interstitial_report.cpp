@@ -1,7 +1,7 @@
 // Where the extra halide's minimum is, and how it migrates (not a test; the
 // measurements of docs/neb.md, "Halide interstitials: where the minimum is").
 //
-//   <build>/tests/interstitial_report minima|paths|all [options]
+//   <build>/tests/interstitial_report minima|paths|all|records [options]
 //     --halide I|Br        host and extra halide (default I)
 //     --n N                N×N×N supercell (default 3)
 //     --a A                lattice constant, Å (default 6.20 for I, 5.76 for Br:
@@ -34,6 +34,12 @@
 // to its nearest image). CI-NEB (IDPP, climbing image) between G and each end
 // state (fmax --neb-fmax); barrier, path length, and whether an image lies below the end states
 // (then the path crosses another minimum).
+// records: the barrier records (compute_hop_barrier, the provider's code
+// path: cell rule with --n repeats, Vegard lattice constants, probe, checks)
+// of the split-pair edge interstitialcy, on-site rotation and hop through
+// the 3c window along the pair axis, empty
+// environment, the extra halide and every X site --halide; NEB images
+// --images, endpoint relaxation --fmax, CI-NEB --neb-fmax.
 #include <fmt/format.h>
 
 #include <Eigen/Dense>
@@ -48,6 +54,7 @@
 #include <string>
 #include <vector>
 
+#include "HopRequestSupport.hpp"
 #include "hkmc/neb/BuckinghamCoulomb.hpp"
 #include "hkmc/neb/ExtXyz.hpp"
 #include "hkmc/neb/Fire.hpp"
@@ -546,9 +553,39 @@ Options parse(int argc, char** argv) {
     else throw std::runtime_error("unknown option '" + a + "'");
   }
   if (o.a == 0.0) o.a = o.halide == "I" ? 6.20 : 5.76;
-  if (o.mode != "minima" && o.mode != "paths" && o.mode != "all")
-    throw std::runtime_error("mode '" + o.mode + "': use minima, paths or all");
+  if (o.mode != "minima" && o.mode != "paths" && o.mode != "all" && o.mode != "records")
+    throw std::runtime_error("mode '" + o.mode + "': use minima, paths, all or records");
   return o;
+}
+
+void records(const Potential& pot, const Options& o) {
+  HopBarrierSettings settings;
+  settings.cell.repeats = o.n;
+  settings.neb.n_images = o.images;
+  settings.neb.fmax = o.neb_fmax;
+  settings.relax.fmax = o.fmax;
+  const std::string& x = o.halide;
+  fmt::print("records: {}^3, {} images, relax fmax {}, NEB fmax {}, empty environment, all {}\n", o.n, o.images,
+             o.fmax, o.neb_fmax, x);
+  // Through the 3c window along the pair axis: pair on X(0,1/2,0) along z,
+  // its atom at (0,1/2,-1/4) goes to (0,1/2,-3/4) beside X(0,1/2,-1).
+  HopRequest window = testing::split_pair_request(0.0, 0.0, 1, x, x, x);
+  window.midpoint = {0.0, 0.5, -0.5};
+  window.origin = {0.0, 0.0, 0.5};
+  window.target = {0.0, 0.0, -0.5};
+  window.pair_origin = {0.0, 0.0, -0.25};
+  window.pair_target = {0.0, 0.0, 0.25};
+  for (const auto& [name, req] : {std::pair{"edge interstitialcy", testing::split_pair_request(0.0, 0.0, 1, x, x, x)},
+                                  std::pair{"on-site rotation", testing::split_rotation_request(0.0, 0.0, 1, x, x)},
+                                  std::pair{"3c window", window}}) {
+    const HopBarrierRecord r = compute_hop_barrier(pot, req, settings);
+    std::string energies;
+    for (double e : r.image_energies) energies += fmt::format("{}{:.3f}", energies.empty() ? "" : " ", e);
+    fmt::print("  {:20s} {:13s} E_KRA {:.4f} fwd {:.4f} bwd {:.4f} eV, a {} A, {} attempt(s), {} force calls, "
+               "{:.0f} s; images: {} {}\n",
+               name, to_string(r.status), r.e_kra, r.e_forward, r.e_backward, r.lattice_constant, r.attempts,
+               r.force_calls, r.wall_seconds, energies, r.message);
+  }
 }
 
 }  // namespace
@@ -570,9 +607,13 @@ int main(int argc, char** argv) {
       throw std::runtime_error("this build has no libtorch: only --potential buckingham_coulomb");
 #endif
     }
+    fmt::print("potential: {}\n", pot->description());
+    if (o.mode == "records") {
+      records(*pot, o);
+      return 0;
+    }
     if (!o.xyz.empty()) std::filesystem::create_directories(o.xyz);
     const Host h = make_host(o);
-    fmt::print("potential: {}\n", pot->description());
     const std::vector<Minimum> ms = find_minima(*pot, h, o, true);
     print_minima(ms, h, o);
     if (!o.xyz.empty()) {

@@ -197,9 +197,31 @@ TEST_CASE("bad [barriers.neb] input is reported with file, key and rule") {
   check("compute_missing = 1\n", "compute_missing");
   check("spring = 0\n", "spring = 0: must be > 0 eV/Å²");
   check("relax_fmax = 0\n", "relax_fmax = 0: must be > 0 eV/Å");
+  check("split_fmax = 0.05\n", "split_fmax = 0.05: must be in (0, 0.02] eV/Å");
   check("max_steps = 0\n", "max_steps = 0: must be an integer from 1 to 1000000");
   check("save_every = -5\n", "save_every = -5: must be >= 0 s");
   check("threads = -1\n", "threads = -1: must be an integer >= 0");
   // r_env too large for the 3x3x3 NEB cell: refused before any NEB runs.
   check("", "r_env", "r_env = 12.0\n");
+}
+
+TEST_CASE("precompute of split-pair classes: hosts read as X sites, every record computed") {
+  // Pure CsPbBr3 with one split pair: one environment per class (edge B,
+  // window A, rotation). The enumeration must read the template through a
+  // primary slot: a mirrored slot's environment puts the host's X site on
+  // the origin, which left it "vacant" (an InputError before the fix).
+  Scratch s("hkmc_barriers_cli_split");
+  std::string text = input(s);
+  text.replace(text.find("vacancies = 1"), 13, "interstitials = 1");
+  text.replace(text.find("name = \"vac\"\nkind = \"vacancy\""), 29, "name = \"pair\"\nkind = \"split\"");
+  text.replace(text.find("r_env = 3.6"), 11, "r_env = 3.0");
+  const auto in = s.write("split.toml", text);
+  auto pre = run_command("barriers precompute " + in);
+  INFO(pre.output);
+  REQUIRE(pre.code == 0);
+  CHECK(pre.output.find("3 environments (3 hop classes") != std::string::npos);
+  CHECK(pre.output.find("3 computed now (0 unusable)") != std::string::npos);
+  auto show = run_command("barriers show " + s.path("cache.h5"));
+  CHECK(show.output.find("split_pair[neb fmax=0.01 checks=v1]") != std::string::npos);
+  CHECK(show.output.find("split_pair|rotation|") != std::string::npos);
 }

@@ -466,10 +466,10 @@ TEST_CASE("split pair: requests the model cannot hold are refused with a message
   half.pair_origin = {0.0, 0.0, -0.5};  // a/2: onto the 3c site, not a pair
   CHECK_THROWS_WITH_AS(build_hop_cell(half, HopCellRule{}),
                        doctest::Contains("pair_origin = (0, 0, -0.5) must be a/4 along one cube axis"), InputError);
-  HopRequest rotation = testing::split_pair_request(0.0, 1.0, 1);
+  HopRequest rotation = testing::split_pair_request(0.0, 1.0, 1);  // origin = target, but still a pushed ion
   rotation.midpoint = {0.0, 0.5, 0.0};
   rotation.origin = rotation.target = Eigen::Vector3d::Zero();
-  CHECK_THROWS_WITH_AS(build_hop_cell(rotation, HopCellRule{}), doctest::Contains("rotation of the pair is not supported"),
+  CHECK_THROWS_WITH_AS(build_hop_cell(rotation, HopCellRule{}), doctest::Contains("a rotation pushes no ion"),
                        InputError);
   HopRequest no_partner = testing::split_pair_request(0.0, 1.0, 1);
   no_partner.partner.clear();
@@ -515,7 +515,269 @@ TEST_CASE("split pair: symmetry images share the canonical form and build images
         canonical_hop(testing::split_pair_request(1.0, 0.5, 21, "I", "Br", "I")).request.partner);
 }
 
-TEST_CASE("barrier record: the split-pair edge interstitialcy runs between minima (interstitial_report values)") {
+TEST_CASE("split pair rotation: the cell turns the pair on its site, derived by hand") {
+  // Pair on X(0,1/2,0) (Pb-X-Pb axis y) along z turns to x: midpoint = the
+  // site, origin = target = 0, pair_origin (0,0,-1/4), pair_target (1/4,0,0).
+  const HopRequest r = testing::split_rotation_request(0.0, 1.0, 1, "I", "Br");
+  const HopEndpointsBuilt b = build_hop_cell(r, HopCellRule{});
+  // 81 X sites: the partner Br on the site, the other 80 filled with the
+  // mover's species (the empty environment has no X composition): 81 I, 1 Br.
+  const auto counts = count_symbols(b.initial);
+  CHECK(counts.at("Cs") == 27);
+  CHECK(counts.at("Pb") == 27);
+  CHECK(counts.at("I") == 81);
+  CHECK(counts.at("Br") == 1);
+  CHECK(b.a == doctest::Approx((81 * 6.20 + 5.76) / 82).epsilon(1e-12));
+  REQUIRE(b.pushed_atoms.size() == 1);
+  const int mover = b.moving_atom, partner = b.pushed_atoms[0];
+  CHECK(mover == static_cast<int>(b.initial.size()) - 1);
+  CHECK(b.initial.symbols[mover] == "I");
+  CHECK(b.initial.symbols[partner] == "Br");
+  auto near = [](const Eigen::Vector3d& x, const Eigen::Vector3d& y) { return (x - y).norm() < 1e-12; };
+  CHECK(near(rel_position(b, b.initial, mover), {0.0, 0.0, -0.25}));
+  CHECK(near(rel_position(b, b.initial, partner), {0.0, 0.0, 0.25}));
+  CHECK(near(rel_position(b, b.final_state, mover), {0.25, 0.0, 0.0}));
+  CHECK(near(rel_position(b, b.final_state, partner), {-0.25, 0.0, 0.0}));
+  int moved = 0;
+  for (Eigen::Index i = 0; i < b.initial.positions.rows(); ++i)
+    moved += (b.initial.positions.row(i) - b.final_state.positions.row(i)).norm() > 1e-12;
+  CHECK(moved == 2);
+  // each atom of the pair turns by 90 degrees on a circle of radius a/4: chord a sqrt(2)/4
+  CHECK((b.final_state.positions.row(mover) - b.initial.positions.row(mover)).norm() ==
+        doctest::Approx(b.a * std::sqrt(2.0) / 4).epsilon(1e-12));
+}
+
+TEST_CASE("split pair rotation: malformed rotations are refused with a message that says why") {
+  HopRequest parallel = testing::split_rotation_request(0.0, 1.0, 1);
+  parallel.pair_target = parallel.pair_origin;
+  CHECK_THROWS_WITH_AS(build_hop_cell(parallel, HopCellRule{}),
+                       doctest::Contains("pair_target = (0, 0, -0.25) must be perpendicular to pair_origin"),
+                       InputError);
+  HopRequest flip = testing::split_rotation_request(0.0, 1.0, 1);
+  flip.pair_target = -flip.pair_origin;  // the same pair, atoms relabelled: no hop
+  CHECK_THROWS_WITH_AS(build_hop_cell(flip, HopCellRule{}), doctest::Contains("must be perpendicular"), InputError);
+  HopRequest axial = testing::split_rotation_request(0.0, 1.0, 1);
+  axial.pair_target = {0.0, 0.25, 0.0};  // along the Pb-X-Pb axis of X(0,1/2,0)
+  CHECK_THROWS_WITH_AS(build_hop_cell(axial, HopCellRule{}),
+                       doctest::Contains("pair_target = (0, 0.25, 0) lies along the Pb-X-Pb axis"), InputError);
+  HopRequest pushed = testing::split_rotation_request(0.0, 1.0, 1);
+  pushed.pushed = "I";
+  CHECK_THROWS_WITH_AS(build_hop_cell(pushed, HopCellRule{}), doctest::Contains("pushed 'I'"), InputError);
+  HopRequest no_partner = testing::split_rotation_request(0.0, 1.0, 1);
+  no_partner.partner.clear();
+  CHECK_THROWS_WITH_AS(build_hop_cell(no_partner, HopCellRule{}), doctest::Contains("partner (the other atom"),
+                       InputError);
+  HopRequest on_3c = testing::split_rotation_request(0.0, 1.0, 1);
+  on_3c.midpoint = {0.0, 0.5, 0.5};  // a 3c site
+  on_3c.pair_origin = {0.25, 0.0, 0.0};
+  on_3c.pair_target = {0.0, 0.25, 0.0};
+  on_3c.environment.clear();
+  on_3c.environment_species.clear();
+  CHECK_THROWS_WITH_AS(build_hop_cell(on_3c, HopCellRule{}), doctest::Contains("a split pair sits on an X site"),
+                       InputError);
+  CHECK_NOTHROW(build_hop_cell(testing::split_rotation_request(1.0, 0.5, 3), HopCellRule{}));
+}
+
+TEST_CASE("split pair rotation: reversal and relabelling (mover <-> partner) share the canonical form") {
+  const HopRequest a = testing::split_rotation_request(1.0, 0.5, 21, "I", "Br");
+  const CanonicalHop ca = canonical_hop(a);
+  CHECK(ca.request.origin == Eigen::Vector3d::Zero());
+  CHECK(ca.request.target == Eigen::Vector3d::Zero());
+  CHECK(ca.request.pushed.empty());
+  const HopEndpointsBuilt built_a = build_hop_cell(a, HopCellRule{});
+  // The same hop with the labels swapped: the Br is the "mover" at the
+  // opposite end of the pair.
+  HopRequest relabelled = a;
+  std::swap(relabelled.moving, relabelled.partner);
+  relabelled.pair_origin = -a.pair_origin;
+  relabelled.pair_target = -a.pair_target;
+  int differing = 0, reversed = 0;
+  for (const HopRequest* base : std::array<const HopRequest*, 2>{&a, &relabelled}) {
+    for (int op : {0, 5, 13, 22, 31, 44}) {
+      for (bool reverse : {false, true}) {
+        CAPTURE(op);
+        CAPTURE(reverse);
+        const HopRequest b = testing::transformed(*base, testing::signed_permutation(op),
+                                                  Eigen::Vector3i(-1, op % 2, 2), reverse, op + 11);
+        const CanonicalHop cb = canonical_hop(b);
+        CHECK(cb.request.midpoint == ca.request.midpoint);
+        CHECK(cb.request.pair_origin == ca.request.pair_origin);
+        CHECK(cb.request.pair_target == ca.request.pair_target);
+        CHECK(cb.request.moving == ca.request.moving);
+        CHECK(cb.request.partner == ca.request.partner);
+        CHECK(cb.request.environment == ca.request.environment);
+        CHECK(cb.request.environment_species == ca.request.environment_species);
+        const HopEndpointsBuilt built_b = build_hop_cell(b, HopCellRule{});
+        const Structure& ini_b = cb.reversed != ca.reversed ? built_b.final_state : built_b.initial;
+        CHECK(canonical_atoms(built_a, built_a.initial, ca.rotation) == canonical_atoms(built_b, ini_b, cb.rotation));
+        differing += b.environment != a.environment;
+        reversed += cb.reversed != ca.reversed;
+      }
+    }
+  }
+  CHECK(differing > 0);
+  CHECK(reversed > 0);
+  // The pair's species are part of the form: an I-I pair is another hop.
+  const CanonicalHop ii = canonical_hop(testing::split_rotation_request(1.0, 0.5, 21, "I", "I"));
+  CHECK((ii.request.moving == "I" && ii.request.partner == "I"));
+  CHECK(ca.request.moving != ca.request.partner);
+}
+
+namespace {
+
+// A lattice split-pair hop between the 12h sites o and t (absolute,
+// fractions of a), environment as the lattice lists it within r_env of their
+// midpoint: X sites I/Br (hashed_halide), 12h sites empty.
+struct LatticeSplitHop {
+  Eigen::Vector3d midpoint, origin, target;
+  std::vector<Eigen::Vector3d> environment;
+  std::vector<std::string> species;
+  std::vector<bool> is_12h;
+};
+
+LatticeSplitHop lattice_split_hop(const Eigen::Vector3d& o, const Eigen::Vector3d& t, double r_env) {
+  LatticeSplitHop h;
+  h.midpoint = (o + t) / 2;
+  h.origin = o - h.midpoint;
+  h.target = t - h.midpoint;
+  h.environment = testing::split_sites_within(h.midpoint, r_env, {o, t}, &h.is_12h);
+  for (std::size_t k = 0; k < h.environment.size(); ++k)
+    h.species.push_back(h.is_12h[k] ? "" : testing::hashed_halide(h.midpoint + h.environment[k], 0.5, 5));
+  return h;
+}
+
+// The request by hand: the split-pair request with hosts s, t (absolute), its
+// environment the hop's X sites other than s and t, relative to (s + t)/2.
+HopRequest by_hand(const LatticeSplitHop& h, const Eigen::Vector3d& s, const Eigen::Vector3d& t) {
+  HopRequest r;
+  r.kind = HopKind::SplitPair;
+  r.midpoint = (s + t) / 2;
+  r.origin = s - r.midpoint;
+  r.target = t - r.midpoint;
+  r.pair_origin = h.midpoint + h.origin - s;
+  r.pair_target = h.midpoint + h.target - t;
+  r.moving = "I";
+  for (std::size_t k = 0; k < h.environment.size(); ++k) {
+    const Eigen::Vector3d p = h.midpoint + h.environment[k];
+    if (h.is_12h[k]) continue;
+    if ((p - s).norm() < 1e-9) {
+      r.partner = h.species[k];
+    } else if ((p - t).norm() < 1e-9) {
+      r.pushed = h.species[k];
+    } else {
+      r.environment.push_back(p - r.midpoint);
+      r.environment_species.push_back(h.species[k]);
+    }
+  }
+  return r;
+}
+
+void check_same_request(const HopRequest& a, const HopRequest& b) {
+  auto near = [](const Eigen::Vector3d& x, const Eigen::Vector3d& y) { return (x - y).norm() < 1e-12; };
+  CHECK(a.kind == b.kind);
+  CHECK(near(a.midpoint, b.midpoint));
+  CHECK(near(a.origin, b.origin));
+  CHECK(near(a.target, b.target));
+  CHECK(near(a.pair_origin, b.pair_origin));
+  CHECK(near(a.pair_target, b.pair_target));
+  CHECK(a.moving == b.moving);
+  CHECK(a.partner == b.partner);
+  CHECK(a.pushed == b.pushed);
+  REQUIRE(a.environment.size() == b.environment.size());
+  for (std::size_t k = 0; k < a.environment.size(); ++k) {
+    CHECK(near(a.environment[k], b.environment[k]));
+    CHECK(a.environment_species[k] == b.environment_species[k]);
+  }
+}
+
+HopRequest mapped(const LatticeSplitHop& h) {
+  return split_pair_request_from_sites(h.midpoint, h.origin, h.target, h.environment, h.species, "I");
+}
+
+}  // namespace
+
+TEST_CASE("split pair from lattice sites: the three sorts of 12h -> 12h hop map to hand-built requests") {
+  const Eigen::Vector3d s(0.0, 0.5, 0.0);  // X site, Pb-X-Pb axis y
+  SUBCASE("edge interstitialcy: 12h (0,1/2,-1/4) -> (0,1/4,-1/2), hosts X(0,1/2,0) and X(0,0,-1/2)") {
+    const Eigen::Vector3d t(0.0, 0.0, -0.5);
+    const LatticeSplitHop h = lattice_split_hop({0.0, 0.5, -0.25}, {0.0, 0.25, -0.5}, 1.0);
+    CHECK(h.midpoint[1] == 0.375);  // off the a/4 grid: the mapping must not need it on it
+    const HopRequest r = mapped(h);
+    const HopRequest expected = by_hand(h, s, t);
+    check_same_request(r, expected);
+    // the geometry of testing::split_pair_request, derived in its comment
+    CHECK(r.midpoint == Eigen::Vector3d(0.0, 0.25, -0.25));
+    CHECK(r.origin == Eigen::Vector3d(0.0, 0.25, 0.25));
+    CHECK(r.pair_origin == Eigen::Vector3d(0.0, 0.0, -0.25));
+    CHECK(r.pair_target == Eigen::Vector3d(0.0, 0.25, 0.0));
+    CHECK(!r.partner.empty());
+    CHECK(!r.pushed.empty());
+    int dropped = 0;
+    for (bool b : h.is_12h) dropped += b;
+    CHECK(dropped > 0);  // empty 12h sites were listed and dropped
+    CHECK(r.environment.size() + dropped + 2 == h.environment.size());
+    CHECK_NOTHROW(build_hop_cell(r, HopCellRule{}));
+  }
+  SUBCASE("through the 3c window: 12h (0,1/2,-1/4) -> (0,1/2,-3/4), hosts a apart along the pair axis") {
+    const Eigen::Vector3d t(0.0, 0.5, -1.0);
+    const LatticeSplitHop h = lattice_split_hop({0.0, 0.5, -0.25}, {0.0, 0.5, -0.75}, 1.0);
+    const HopRequest r = mapped(h);
+    check_same_request(r, by_hand(h, s, t));
+    CHECK(r.midpoint == Eigen::Vector3d(0.0, 0.5, -0.5));
+    CHECK(r.pair_target == Eigen::Vector3d(0.0, 0.0, 0.25));
+    CHECK_NOTHROW(build_hop_cell(r, HopCellRule{}));
+  }
+  SUBCASE("rotation: 12h (0,1/2,-1/4) -> (1/4,1/2,0), one host") {
+    const LatticeSplitHop h = lattice_split_hop({0.0, 0.5, -0.25}, {0.25, 0.5, 0.0}, 1.0);
+    const HopRequest r = mapped(h);
+    HopRequest expected = by_hand(h, s, s);
+    CHECK(expected.pushed.empty());
+    check_same_request(r, expected);
+    CHECK(r.origin == Eigen::Vector3d::Zero());
+    CHECK(r.pair_origin == Eigen::Vector3d(0.0, 0.0, -0.25));
+    CHECK(r.pair_target == Eigen::Vector3d(0.25, 0.0, 0.0));
+    // the same as the rotation request of the other tests, up to the environment
+    const HopRequest other = testing::split_rotation_request(0.0, 1.0, 1, "I", r.partner);
+    CHECK(other.pair_origin == r.pair_origin);
+    CHECK(other.pair_target == r.pair_target);
+    CHECK(other.midpoint == r.midpoint);
+    CHECK_NOTHROW(build_hop_cell(r, HopCellRule{}));
+  }
+}
+
+TEST_CASE("split pair from lattice sites: impossible hops and other pairs in the environment are refused") {
+  LatticeSplitHop h = lattice_split_hop({0.0, 0.5, -0.25}, {0.0, 0.25, -0.5}, 1.0);
+  CHECK(split_pair_blocker(h.midpoint, h.environment, h.species).empty());
+  // another pair: an occupied 12h site within r_env
+  LatticeSplitHop crowded = h;
+  std::size_t k12 = 0;
+  while (!crowded.is_12h[k12]) ++k12;
+  crowded.species[k12] = "Br";
+  CHECK(split_pair_blocker(crowded.midpoint, crowded.environment, crowded.species).find("holds Br on a split-pair") !=
+        std::string::npos);
+  CHECK_THROWS_WITH_AS(mapped(crowded), doctest::Contains("another pair within r_env"), InputError);
+  // the origin's host X site vacant
+  LatticeSplitHop vacant = h;
+  for (std::size_t k = 0; k < vacant.environment.size(); ++k)
+    if ((vacant.midpoint + vacant.environment[k] - Eigen::Vector3d(0.0, 0.5, 0.0)).norm() < 1e-9) vacant.species[k] = "";
+  CHECK_THROWS_WITH_AS(mapped(vacant), doctest::Contains("holds the origin pair is vacant"), InputError);
+  // the target's host missing (r_env too small to list it)
+  LatticeSplitHop missing = h;
+  for (std::size_t k = 0; k < missing.environment.size(); ++k)
+    if ((missing.midpoint + missing.environment[k] - Eigen::Vector3d(0.0, 0.0, -0.5)).norm() < 1e-9) {
+      missing.environment.erase(missing.environment.begin() + static_cast<long>(k));
+      missing.species.erase(missing.species.begin() + static_cast<long>(k));
+      break;
+    }
+  CHECK_THROWS_WITH_AS(mapped(missing), doctest::Contains("does not list the X site (0, 0, -0.5) of the target"),
+                       InputError);
+  // not a 12h site: X(0,1/2,0) + a/4 along its Pb-X-Pb axis
+  LatticeSplitHop axial = lattice_split_hop({0.0, 0.75, 0.0}, {0.0, 0.25, -0.5}, 1.0);
+  CHECK_THROWS_WITH_AS(mapped(axial), doctest::Contains("origin at (0, 0.75, 0) (fractions of a, absolute) is not a 12h"),
+                       InputError);
+}
+
+TEST_CASE("barrier record: the split-pair edge interstitialcy and rotation run between minima (interstitial_report values)") {
   // docs/neb.md, "Halide interstitials": 3x3x3, reference potential,
   // interstitial_report (7 images, relax fmax 0.005, NEB fmax 0.01):
   // 0.0603 eV (Br), 0.1307 eV (I). Here the record's settings (5 images,
@@ -535,6 +797,36 @@ TEST_CASE("barrier record: the split-pair edge interstitialcy runs between minim
     CHECK(r.attempts == 1);
     MESSAGE(x, " split pair, 3x3x3: E_KRA = ", r.e_kra, " eV, ", r.force_calls, " force calls, ", r.wall_seconds,
             " s");
+  }
+  // The on-site rotation (z -> x on a y site): interstitial_report's
+  // "on-site rotation" row, 0.373 eV (I) and 0.630 eV (Br) in 3x3x3.
+  for (const auto& [x, expected] : {std::pair{std::string("Br"), 0.630}, std::pair{std::string("I"), 0.373}}) {
+    CAPTURE(x);
+    const HopBarrierRecord r =
+        compute_hop_barrier(pot, testing::split_rotation_request(0.0, 0.0, 1, x, x), settings);
+    CHECK(r.status == HopBarrierStatus::Ok);
+    CHECK(std::abs(r.e_kra - expected) < 0.01);
+    CHECK(std::abs(r.e_forward - r.e_backward) < 2e-3);
+    MESSAGE(x, " split pair rotation, 3x3x3: E_KRA = ", r.e_kra, " eV, ", r.force_calls, " force calls, ",
+            r.wall_seconds, " s");
+  }
+  // Mixed pairs the site model does not hold (found by `barriers precompute`
+  // of a mixed I/Br input, r_env 3 A, where both were "ok" records before
+  // the split-pair checks): an I joining Br hosts in an I-filled cell relaxes
+  // into one bridging state from both ends (flat path, E_KRA 0); a Br mover
+  // with I partner and pushed ion in a Br-filled cell loses its pair (the
+  // partner slides 0.79 A, more than a/8).
+  {
+    const HopBarrierRecord same = compute_hop_barrier(pot, testing::split_pair_request(0.0, 0.0, 1, "I", "Br", "Br"),
+                                                      settings);
+    CHECK(same.status == HopBarrierStatus::BasinChange);
+    CHECK(same.message.find("relaxed end states coincide") != std::string::npos);
+    MESSAGE("I mover, Br hosts: ", same.message);
+    const HopBarrierRecord slid = compute_hop_barrier(pot, testing::split_pair_request(0.0, 1.0, 1, "Br", "I", "I"),
+                                                      settings);
+    CHECK(slid.status == HopBarrierStatus::BasinChange);
+    CHECK(slid.message.find("left its split-pair basin: halide atom") != std::string::npos);
+    MESSAGE("Br mover, I hosts: ", slid.message);
   }
   // The geometry matters: the same end positions with the mover ending on
   // the far side of the target's pair (pair_target pointing away from

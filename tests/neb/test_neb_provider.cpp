@@ -222,6 +222,34 @@ TEST_CASE("a cache made differently is refused, naming the difference") {
   std::filesystem::remove(path);
 }
 
+TEST_CASE("split_fmax: in (0, 0.02] eV/A; in the provenance only with split classes") {
+  barriers::NebProviderSettings bad;
+  bad.split_fmax_ev_per_a = 0.05;
+  CHECK_THROWS_WITH_AS(neb::split_hop_barrier_settings(bad), doctest::Contains("split_fmax = 0.05: must be in (0, 0.02]"),
+                       InputError);
+  barriers::NebProviderSettings good;
+  good.split_fmax_ev_per_a = 0.02;
+  CHECK(neb::split_hop_barrier_settings(good).neb.fmax == 0.02);
+  CHECK(neb::hop_barrier_settings(good).neb.fmax == 0.05);
+  // A vacancy-only run: the settings line is HopBarrierSettings::describe()
+  // alone (what the shipped caches hold), and a cache made with another
+  // split_fmax is accepted.
+  const std::string path = temp_path("hkmc_cache_split_fmax");
+  std::filesystem::remove(path);
+  auto spec = mixed_spec("test_neb", 200, 1);
+  spec.barriers.neb.cache_file = path;
+  {
+    kmc::Simulation sim(spec);
+    (void)sim.run();
+    const auto& p = neb_provider(sim);
+    CHECK(p.provenance().settings == neb::hop_barrier_settings(barriers::NebProviderSettings{}).describe());
+    CHECK(p.provenance().settings.find("split") == std::string::npos);
+  }
+  spec.barriers.neb.split_fmax_ev_per_a = 0.005;
+  CHECK_NOTHROW(kmc::Simulation{spec});
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("an unusable barrier stops the run with the environment and the reason; it is never used") {
   g_fail_above = 4;
   kmc::Simulation sim(mixed_spec("test_neb", 500, 1));
@@ -347,4 +375,205 @@ TEST_CASE("the engine's barrier memo changes no trajectory and keeps the lookup 
   CHECK(on.provider.computed == off.provider.computed);
   CHECK(on.provider.blocked == off.provider.blocked);
   g_fail_above = 1000;
+}
+
+// ---- Split-pair hop classes (lattice kind "split", 12h sites) ----
+
+namespace {
+
+kmc::RunSpec split_spec(const std::string& provider, std::map<std::string, double> composition) {
+  auto s = test::perovskite_spec(6.2, 4, std::move(composition), 0, 10);
+  s.defects.interstitials = 1;
+  s.mechanisms.push_back({"pair", "split", 2});
+  s.barriers.provider = provider;
+  return s;
+}
+
+// Periodic displacement b - a in a supercell of n cells per edge (fractions of a).
+Eigen::Vector3d periodic(const Eigen::Vector3d& a, const Eigen::Vector3d& b, int n) {
+  Eigen::Vector3d d = b - a;
+  for (int k = 0; k < 3; ++k) d[k] -= n * std::round(d[k] / n);
+  return d;
+}
+
+// The SplitPair request of the hop of the pair at `pair` through `slot`,
+// built from the supercell's positions alone (not from the catalog's
+// template): hosts s, t = the X sites a/4 from the 12h sites; environment =
+// every X site within r_env (fractions of a) of the two 12h sites' midpoint,
+// s and t left out, relative to (s + t)/2.
+neb::HopRequest split_request_by_hand(const kmc::KmcModel& model, int pair, const lattice::HopSlot& slot,
+                                      const std::vector<lattice::Occupant>& occ, double r_env) {
+  const auto& sc = model.supercell();
+  const auto& names = model.species();
+  const int n = sc.dims()[0];
+  const int target = sc.shifted(pair, slot.target);
+  const int s = model.split_host(pair), t = model.split_host(target);
+  const Eigen::Vector3d o = sc.cell_frac(pair);
+  const Eigen::Vector3d to = o + periodic(o, sc.cell_frac(target), n);
+  const Eigen::Vector3d mid12 = (o + to) / 2;
+  const Eigen::Vector3d hs = o + periodic(o, sc.cell_frac(s), n), ht = to + periodic(to, sc.cell_frac(t), n);
+  neb::HopRequest r;
+  r.kind = neb::HopKind::SplitPair;
+  r.midpoint = (hs + ht) / 2;
+  r.origin = hs - r.midpoint;
+  r.target = ht - r.midpoint;
+  r.pair_origin = o - hs;
+  r.pair_target = to - ht;
+  r.moving = names.name(occ[pair]);
+  r.partner = names.name(occ[s]);
+  if (s != t) r.pushed = names.name(occ[t]);
+  for (int x = 0; x < sc.num_sites(); ++x) {
+    if (sc.role(x) != lattice::SiteRole::kLattice || x == s || x == t) continue;
+    const Eigen::Vector3d p = mid12 + periodic(mid12, sc.cell_frac(x), n);
+    if ((p - mid12).norm() > r_env + 1e-9) continue;
+    r.environment.push_back(p - r.midpoint);
+    r.environment_species.push_back(names.name(occ[x]));
+  }
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("split pairs: the provider's request for a key is the hand-built SplitPair request") {
+  kmc::Simulation sim(split_spec("test_neb", {{"Br", 0.5}, {"I", 0.5}}));
+  const auto& model = sim.model();
+  const auto& sc = model.supercell();
+  const auto& catalog = model.catalog();
+  const auto& provider = neb_provider(sim);
+  CHECK(provider.provenance().settings.find(" | split_pair[neb fmax=0.01 checks=v1]") !=
+        std::string::npos);
+  const double r_env = catalog.r_env() / 6.2;
+  const auto iodide = model.species().code("I"), bromide = model.species().code("Br");
+  std::mt19937_64 rng(17);
+  std::map<std::string, int> seen;  // path type -> requests compared
+  int pushed_differs = 0;
+  for (int trial = 0; trial < 6; ++trial) {
+    std::vector<lattice::Occupant> occ(sc.num_sites(), lattice::kEmpty);
+    for (int x = 0; x < sc.num_sites(); ++x)
+      if (sc.role(x) == lattice::SiteRole::kLattice) occ[x] = rng() % 2 ? iodide : bromide;
+    int pair = -1;
+    while (pair < 0) {
+      const int x = static_cast<int>(rng() % sc.num_sites());
+      if (sc.role(x) == lattice::SiteRole::kInterstitial) pair = x;
+    }
+    occ[pair] = rng() % 2 ? iodide : bromide;
+    const auto& slots = catalog.slots(sc.mobile_of(pair));
+    for (const auto& slot : slots) {
+      if (slot.mirrored) continue;  // its key is its mirror image's, another (primary) slot
+      const auto key = catalog.key(slot, pair, occ, occ[pair]);
+      const neb::HopRequest mine = split_request_by_hand(model, pair, slot, occ, r_env);
+      const neb::HopRequest theirs = provider.request_of(key);
+      CAPTURE(catalog.classes()[slot.hop_class].label);
+      // Equal up to a space-group operation: equal canonical forms.
+      const auto a = neb::canonical_hop(mine).request, b = neb::canonical_hop(theirs).request;
+      CHECK(a.midpoint == b.midpoint);
+      CHECK(a.origin == b.origin);
+      CHECK(a.target == b.target);
+      CHECK(a.pair_origin == b.pair_origin);
+      CHECK(a.pair_target == b.pair_target);
+      CHECK(a.moving == b.moving);
+      CHECK(a.partner == b.partner);
+      CHECK(a.pushed == b.pushed);
+      CHECK(a.environment == b.environment);
+      CHECK(a.environment_species == b.environment_species);
+      CHECK_NOTHROW(neb::build_hop_cell(theirs, neb::HopCellRule{}));
+      ++seen[catalog.classes()[slot.hop_class].path_type + (mine.origin == mine.target ? "" : "/hop")];
+      pushed_differs += !mine.pushed.empty() && mine.pushed != mine.partner;
+    }
+  }
+  // Not trivial: rotations and both other sorts (edge, 3c window) with mixed species.
+  CHECK(seen["rotation"] > 0);
+  CHECK(seen.size() >= 2);
+  CHECK(pushed_differs > 0);
+  for (const auto& [type, count] : seen) MESSAGE(type, ": ", count, " requests compared");
+}
+
+TEST_CASE("split pairs: a key with another pair in its environment is flagged, never computed") {
+  auto spec = split_spec("test_neb", {{"Br", 1.0}});
+  kmc::Simulation sim(spec);
+  const auto& model = sim.model();
+  const auto& sc = model.supercell();
+  const auto& catalog = model.catalog();
+  const auto& provider = neb_provider(sim);
+  const auto bromide = model.species().code("Br");
+  std::vector<lattice::Occupant> occ(sc.num_sites(), lattice::kEmpty);
+  for (int x = 0; x < sc.num_sites(); ++x)
+    if (sc.role(x) == lattice::SiteRole::kLattice) occ[x] = bromide;
+  int pair = -1;
+  for (int x = 0; x < sc.num_sites() && pair < 0; ++x)
+    if (sc.role(x) == lattice::SiteRole::kInterstitial) pair = x;
+  occ[pair] = bromide;
+  const lattice::HopSlot* slot = nullptr;
+  for (const auto& s : catalog.slots(sc.mobile_of(pair)))
+    if (!s.mirrored && !slot) slot = &s;
+  REQUIRE(slot);
+  // A second pair: an empty 12h site of the template whose host is neither host of the hop.
+  std::string raw;
+  catalog.environment(*slot, pair, occ, raw);
+  int other = -1;
+  for (std::size_t k = 0; k < slot->environment.size() && other < 0; ++k) {
+    const int x = sc.shifted(pair, slot->environment[k]);
+    if (sc.role(x) != lattice::SiteRole::kInterstitial) continue;
+    const int host = model.split_host(x);
+    if (host != model.split_host(pair) && host != model.split_host(sc.shifted(pair, slot->target))) other = x;
+  }
+  REQUIRE(other >= 0);
+  const auto clean = catalog.key(*slot, pair, occ, bromide);
+  occ[other] = bromide;
+  const auto crowded = catalog.key(*slot, pair, occ, bromide);
+  REQUIRE(!(crowded == clean));
+  const int calls = g_function_calls;
+  const auto& record = provider.record(crowded);
+  CHECK(g_function_calls == calls);  // not computed
+  CHECK(record.status == neb::HopBarrierStatus::Failed);
+  CHECK(record.message.find("another pair in its environment") != std::string::npos);
+  CHECK(!record.usable());
+  CHECK_THROWS_WITH_AS(provider.request_of(crowded), doctest::Contains("another pair within r_env"), InputError);
+  // The clean key is computed as usual.
+  CHECK(provider.record(clean).usable());
+  CHECK(g_function_calls == calls + 1);
+  // Used in a hop: the run stops naming it (on_unusable = "stop", the default).
+  const auto& hc = catalog.classes()[slot->hop_class];
+  const barriers::HopContext hop{hc, catalog.mechanisms()[hc.mechanism].name, hc.path_type, bromide, {}, {},
+                                 &crowded};
+  CHECK_THROWS_WITH_AS(provider.e_kra(hop), doctest::Contains("not usable: failed (split-pair hop with another pair"),
+                       RuntimeError);
+}
+
+TEST_CASE("real CI-NEB barriers: split-pair hops of CsPbI3 run to split_fmax") {
+  // All I, one extra I: one key per class. Independent values: the records
+  // of test_hop_barrier / docs/neb.md (3x3x3, reference potential, record
+  // defaults, NEB fmax 0.01): edge interstitialcy 0.1265 eV, rotation
+  // 0.3701 eV; at the general fmax 0.05 the edge hop gives 0.1743 eV.
+  auto spec = split_spec("neb", {{"I", 1.0}});
+  spec.barriers.neb.potential = "buckingham_coulomb";
+  spec.barriers.r_env_angstrom = 3.2;  // small: fewer keyed sites, same all-I cell
+  kmc::Simulation sim(spec);
+  const auto& model = sim.model();
+  const auto& sc = model.supercell();
+  const auto& catalog = model.catalog();
+  const auto& provider = neb_provider(sim);
+  const auto iodide = model.species().code("I");
+  std::vector<lattice::Occupant> occ(sc.num_sites(), lattice::kEmpty);
+  for (int x = 0; x < sc.num_sites(); ++x)
+    if (sc.role(x) == lattice::SiteRole::kLattice) occ[x] = iodide;
+  int pair = -1;
+  for (int x = 0; x < sc.num_sites() && pair < 0; ++x)
+    if (sc.role(x) == lattice::SiteRole::kInterstitial) pair = x;
+  occ[pair] = iodide;
+  int checked = 0;
+  for (const auto& slot : catalog.slots(sc.mobile_of(pair))) {
+    if (slot.mirrored) continue;
+    const auto& hc = catalog.classes()[slot.hop_class];
+    const bool rotation = hc.path_type == "rotation";
+    const bool edge = !rotation && std::abs(hc.distance_angstrom / 6.2 - std::sqrt(2.0) / 4) < 1e-6;
+    if (!rotation && !edge) continue;
+    const auto& record = provider.record(catalog.key(slot, pair, occ, iodide));
+    CAPTURE(hc.label);
+    CHECK(record.usable());
+    CHECK(std::abs(record.e_kra - (rotation ? 0.3701 : 0.1265)) < 0.005);
+    ++checked;
+  }
+  CHECK(checked >= 2);
+  CHECK(provider.statistics().computed == 2);  // one edge class and one rotation class
 }

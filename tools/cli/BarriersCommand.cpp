@@ -54,8 +54,8 @@ std::vector<lattice::EnvironmentKey> enumerate_keys(const kmc::KmcModel& model,
     std::vector<bool> interstitial(n, false);
     const auto& slot0 = catalog.slots(catalog.classes()[c].representative_mobile);
     const lattice::HopSlot* rep = nullptr;
-    for (const auto& s : slot0)
-      if (s.hop_class == c) rep = &s;
+    for (const auto& s : slot0)  // not a mirrored split slot: it reads its sites in the other labelling
+      if (s.hop_class == c && !s.mirrored) rep = &s;
     if (!rep) throw Error("internal: no slot for hop class " + std::to_string(c));
     const auto& cell = model.supercell();
     const int origin = cell.site({0, 0, 0}, catalog.classes()[c].representative_mobile);

@@ -98,13 +98,17 @@ void validate_request(const HopRequest& r) {
                                  r.environment.size(), r.environment_species.size()));
   }
   if (r.kind == HopKind::SplitPair) {
-    if (r.pushed.empty() || r.partner.empty()) {
+    const bool rotation = (r.origin - r.target).norm() < 1e-9;
+    if (rotation) {
+      if (r.partner.empty() || !r.pushed.empty()) {
+        throw InputError(fmt::format("hop request (split_pair rotation, origin = target): partner (the other "
+                                     "atom of the pair) must name an element and pushed must be empty "
+                                     "(got partner '{}', pushed '{}'): a rotation pushes no ion",
+                                     r.partner, r.pushed));
+      }
+    } else if (r.pushed.empty() || r.partner.empty()) {
       throw InputError("hop request (split_pair): pushed (the ion on `target`) and partner (the ion that "
                        "stays on `origin`) must name elements");
-    }
-    if ((r.origin - r.target).norm() < 1e-9) {
-      throw InputError("hop request (split_pair): origin and target are the same X site: an on-site "
-                       "rotation of the pair is not supported yet");
     }
     for (const auto& [name, v] : {std::pair{"pair_origin", &r.pair_origin}, std::pair{"pair_target", &r.pair_target}}) {
       int nonzero = 0;
@@ -119,6 +123,13 @@ void validate_request(const HopRequest& r) {
                                      "(fractions of a), e.g. (0, 0, -0.25)",
                                      name, fmt_vec(*v)));
       }
+    }
+    // A rotation turns the pair by 90° about its site (parallel: no hop;
+    // antiparallel: the same pair with its atoms relabelled).
+    if (rotation && std::abs(r.pair_origin.dot(r.pair_target)) > 1e-9) {
+      throw InputError(fmt::format("hop request (split_pair rotation, origin = target): pair_target = {} must "
+                                   "be perpendicular to pair_origin = {}",
+                                   fmt_vec(r.pair_target), fmt_vec(r.pair_origin)));
     }
   }
   if ((r.origin + r.target).norm() > 1e-6) {
@@ -242,6 +253,9 @@ CanonicalHop canonical_hop(const HopRequest& request) {
   const bool split = request.kind == HopKind::SplitPair;
   const Vec3i po = split ? quarters(request.pair_origin, "pair_origin") : Vec3i::Zero();
   const Vec3i pt = split ? quarters(request.pair_target, "pair_target") : Vec3i::Zero();
+  // A rotation (origin = target) reads the same with mover and partner
+  // swapped (pair vectors negated): both labellings are images.
+  const bool rotation = split && o == t;
   std::vector<Vec3i> env;
   for (std::size_t k = 0; k < request.environment.size(); ++k) {
     env.push_back(quarters(request.environment[k], fmt::format("environment[{}]", k)));
@@ -253,7 +267,8 @@ CanonicalHop canonical_hop(const HopRequest& request) {
   std::vector<int> order(env.size());
   for (int op = 0; op < static_cast<int>(ops.size()); ++op) {
     const Eigen::Matrix3i& r = ops[op];
-    for (bool rev : {false, true}) {
+    for (int variant = 0; variant < (rotation ? 4 : 2); ++variant) {
+      const bool rev = variant & 1, relabel = variant & 2;
       Rep rep;
       rep.mid = r * mid;
       for (int d = 0; d < 3; ++d) rep.mid[d] = pmod(rep.mid[d], 4);
@@ -274,7 +289,13 @@ CanonicalHop canonical_hop(const HopRequest& request) {
       const bool swap = rev && request.kind == HopKind::Interstitialcy;
       rep.moving = swap ? request.pushed : request.moving;
       rep.pushed = request.kind == HopKind::Interstitialcy ? (swap ? request.moving : request.pushed) : "";
-      if (split) {  // reversed: the mover goes back; the ion on target stays, the partner is pushed
+      if (rotation) {  // reversed: the pair turns back; relabelled: the partner is the mover
+        rep.moving = relabel ? request.partner : request.moving;
+        rep.partner = relabel ? request.moving : request.partner;
+        const int sign = relabel ? -1 : 1;
+        rep.po = sign * (r * (rev ? pt : po));
+        rep.pt = sign * (r * (rev ? po : pt));
+      } else if (split) {  // reversed: the mover goes back; the ion on target stays, the partner is pushed
         rep.pushed = rev ? request.partner : request.pushed;
         rep.partner = rev ? request.pushed : request.partner;
         rep.po = r * (rev ? pt : po);
@@ -304,6 +325,111 @@ CanonicalHop canonical_hop(const HopRequest& request) {
   c.pair_target = from_quarters(best.pt);
   c.partner = best.partner;
   return out;
+}
+
+namespace {
+
+// A 12h site (quarters, absolute): one coordinate an odd number of quarters;
+// moving it to the nearest integer gives its host, an X site. Returns the
+// host and the pair vector (site − host), or throws.
+std::pair<Vec3i, Vec3i> split_host(const Vec3i& q, const std::string& what, const Eigen::Vector3d& shown) {
+  int odd = -1, halves = 0;
+  for (int d = 0; d < 3; ++d) {
+    if (pmod(q[d], 2) == 1) {
+      if (odd >= 0) odd = 3;  // two odd coordinates: not a 12h site
+      else odd = d;
+    } else if (pmod(q[d], 4) == 2) {
+      ++halves;
+    }
+  }
+  if (odd < 0 || odd > 2 || halves != 1) {
+    throw InputError(fmt::format("split-pair hop: {} at {} (fractions of a, absolute) is not a 12h split-pair "
+                                 "site (X site ± a/4 perpendicular to its Pb-X-Pb axis)",
+                                 what, fmt_vec(shown)));
+  }
+  Vec3i host = q;
+  host[odd] = pmod(q[odd], 4) == 1 ? q[odd] - 1 : q[odd] + 1;
+  return {host, q - host};
+}
+
+bool is_split_site(const Vec3i& q) {
+  int odd = 0, halves = 0;
+  for (int d = 0; d < 3; ++d) {
+    odd += pmod(q[d], 2) == 1;
+    halves += pmod(q[d], 4) == 2;
+  }
+  return odd == 1 && halves == 1;
+}
+
+}  // namespace
+
+bool is_split_pair_site(const Eigen::Vector3d& absolute) {
+  const Eigen::Vector3d q = 4.0 * absolute;
+  if (((q.array() - q.array().round()).abs() > 1e-6).any()) return false;
+  return is_split_site(q.array().round().cast<int>());
+}
+
+std::string split_pair_blocker(const Eigen::Vector3d& midpoint, const std::vector<Eigen::Vector3d>& environment,
+                               const std::vector<std::string>& species) {
+  // (A 12h-12h midpoint can lie off the a/4 grid; the sites lie on it.)
+  for (std::size_t k = 0; k < environment.size() && k < species.size(); ++k) {
+    if (species[k].empty()) continue;
+    if (is_split_site(quarters(midpoint + environment[k], fmt::format("environment[{}]", k)))) {
+      return fmt::format("environment site {} at {} (fractions of a from the midpoint) holds {} on a split-pair "
+                         "(12h) site: another pair within r_env, which the one-pair NEB cell cannot hold",
+                         k, fmt_vec(environment[k]), species[k]);
+    }
+  }
+  return {};
+}
+
+HopRequest split_pair_request_from_sites(const Eigen::Vector3d& midpoint, const Eigen::Vector3d& origin_12h,
+                                         const Eigen::Vector3d& target_12h,
+                                         const std::vector<Eigen::Vector3d>& environment,
+                                         const std::vector<std::string>& species, const std::string& moving) {
+  if (environment.size() != species.size()) {
+    throw InputError(fmt::format("split-pair hop: {} environment sites but {} species", environment.size(),
+                                 species.size()));
+  }
+  if (const std::string blocker = split_pair_blocker(midpoint, environment, species); !blocker.empty()) {
+    throw InputError("split-pair hop: " + blocker);
+  }
+  const auto [s, po] = split_host(quarters(midpoint + origin_12h, "origin"), "origin", midpoint + origin_12h);
+  const auto [t, pt] = split_host(quarters(midpoint + target_12h, "target"), "target", midpoint + target_12h);
+  const bool rotation = s == t;
+  HopRequest r;
+  r.kind = HopKind::SplitPair;
+  r.moving = moving;
+  // Request midpoint: halfway between the hosts (quarters: s + t is even
+  // in every coordinate, both being X sites on the a/2 grid).
+  const Vec3i mid2 = s + t;  // twice the request midpoint
+  r.midpoint = from_quarters(mid2) / 2.0;
+  r.origin = from_quarters(2 * s - mid2) / 2.0;
+  r.target = from_quarters(2 * t - mid2) / 2.0;
+  r.pair_origin = from_quarters(po);
+  r.pair_target = from_quarters(pt);
+  bool found_s = false, found_t = rotation;
+  for (std::size_t k = 0; k < environment.size(); ++k) {
+    const Vec3i p = quarters(midpoint + environment[k], fmt::format("environment[{}]", k));
+    if (is_split_site(p)) continue;  // empty (occupied ones were refused above)
+    if (p == s || p == t) {
+      if (species[k].empty()) {
+        throw InputError(fmt::format("split-pair hop: the X site {} that holds the {} pair is vacant",
+                                     fmt_vec(from_quarters(p)), p == s ? "origin" : "target"));
+      }
+      (p == s ? r.partner : r.pushed) = species[k];
+      (p == s ? found_s : found_t) = true;
+      continue;
+    }
+    r.environment.push_back(from_quarters(2 * p - mid2) / 2.0);
+    r.environment_species.push_back(species[k]);
+  }
+  if (!found_s || !found_t) {
+    throw InputError(fmt::format("split-pair hop: the environment does not list the X site {} of the {} "
+                                 "pair (it must lie within r_env)",
+                                 fmt_vec(from_quarters(found_s ? t : s)), found_s ? "target" : "origin"));
+  }
+  return r;
 }
 
 void HopCellRule::validate() const {
@@ -423,8 +549,10 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
     placed.push_back({name, q, request.midpoint + rel, locate_site(q, n, name, request.midpoint + rel), rel.norm()});
     return placed.size() - 1;
   };
+  // Split-pair rotation: origin and target are one X site, placed once.
+  const bool rotation = request.kind == HopKind::SplitPair && request.origin == request.target;
   const std::size_t i_origin = place("origin", request.origin);
-  const std::size_t i_target = place("target", request.target);
+  const std::size_t i_target = rotation ? i_origin : place("target", request.target);
   std::size_t i_via = 0;
   if (request.kind == HopKind::Interstitialcy) i_via = place("via", request.via);
   const std::size_t first_env = placed.size();
@@ -528,8 +656,10 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
     case HopKind::SplitPair:  // the mover is appended after the interstitials
       x_occ[placed[i_origin].site.index] = request.partner;
       x_set[placed[i_origin].site.index] = true;
-      x_occ[placed[i_target].site.index] = request.pushed;
-      x_set[placed[i_target].site.index] = true;
+      if (!rotation) {
+        x_occ[placed[i_target].site.index] = request.pushed;
+        x_set[placed[i_target].site.index] = true;
+      }
       break;
   }
 
@@ -623,7 +753,7 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
   std::vector<Eigen::RowVector3d> pos;
   int pushed_atom = -1, partner_atom = -1;
   const int via_index = request.kind == HopKind::Interstitialcy ? placed[i_via].site.index
-                        : request.kind == HopKind::SplitPair    ? placed[i_target].site.index
+                        : request.kind == HopKind::SplitPair && !rotation ? placed[i_target].site.index
                                                                 : -1;
   const int partner_index = request.kind == HopKind::SplitPair ? placed[i_origin].site.index : -1;
   for (int c = 0; c < ncell; ++c) {
@@ -683,13 +813,19 @@ HopEndpointsBuilt build_hop_cell(const HopRequest& request, const HopCellRule& r
       break;
     case HopKind::SplitPair: {
       // mover: origin + po -> target + pt; partner: origin − po -> origin;
-      // ion on target: target -> target − pt.
+      // ion on target: target -> target − pt. Rotation (target = origin):
+      // mover origin + po -> origin + pt, partner origin − po -> origin − pt.
       const Eigen::RowVector3d po = request.pair_origin.transpose() * a;
       const Eigen::RowVector3d pt = request.pair_target.transpose() * a;
       s.positions.row(out.moving_atom) += displacement(i_origin, i_target) - po + pt;
-      s.positions.row(partner_atom) += po;
-      s.positions.row(pushed_atom) -= pt;
-      out.pushed_atoms = {pushed_atom, partner_atom};
+      if (rotation) {
+        s.positions.row(partner_atom) += po - pt;
+        out.pushed_atoms = {partner_atom};
+      } else {
+        s.positions.row(partner_atom) += po;
+        s.positions.row(pushed_atom) -= pt;
+        out.pushed_atoms = {pushed_atom, partner_atom};
+      }
       break;
     }
   }
@@ -702,6 +838,10 @@ namespace {
 // An intermediate image this far below the lower end state (eV) means the path
 // runs through another minimum: the "hop" is two hops, not one barrier.
 constexpr double kIntermediateMinimum = 0.01;
+
+// Basin tolerance of halides in split-pair cells (fractions of a): half the
+// 12h -> 3c (and 12h -> X) distance a/4.
+constexpr double kSplitHalideTolerance = 0.125;
 
 // Largest displacement of a relaxed structure from its ideal sites (Å), and the atom.
 std::pair<double, int> largest_displacement(const Structure& relaxed, const Structure& ideal) {
@@ -841,10 +981,51 @@ HopBarrierRecord compute_hop_barrier(const Potential& potential, const HopReques
             "(tolerance {} a = {:.3f} A)",
             name, atom, ideal->symbols[atom],
             atom == built.moving_atom ? ", the moving ion"
-            : (!built.pushed_atoms.empty() && atom == built.pushed_atoms[0]) ? ", the pushed ion"
-                                                                              : "",
+            : (req.kind == HopKind::SplitPair && atom == built.pushed_atoms.back()) ? ", the partner"
+            : (!built.pushed_atoms.empty() && atom == built.pushed_atoms[0])        ? ", the pushed ion"
+                                                                                    : "",
             worst, settings.basin_tolerance, tolerance);
         return finish();
+      }
+    }
+    // Split pairs: both end states can relax into one minimum between them
+    // (e.g. an I bridging two Br hosts): a flat path, E_KRA 0, no hop; so
+    // the relaxed end states must differ by at least half the ideal hop.
+    // And a halide a/4 from its ideal site may be on another 12h, X or 3c
+    // site, so halides get half that (A and B keep the tolerance above).
+    if (req.kind == HopKind::SplitPair) {
+      const double ideal_apart = largest_displacement(built.final_state, built.initial).first;
+      const auto [apart, atom] = largest_displacement(fin.structure, ini.structure);
+      if (apart < 0.5 * ideal_apart) {
+        record.status = HopBarrierStatus::BasinChange;
+        record.message = fmt::format(
+            "relaxed end states coincide: no atom differs by more than {:.3f} A between them (atom {}), "
+            "against {:.3f} A between the ideal end states: both relaxed into one minimum",
+            apart, atom, ideal_apart);
+        return finish();
+      }
+      const double halide_tolerance = kSplitHalideTolerance * built.a;
+      for (const auto& [name, r, ideal] : {std::tuple{"initial", &ini, &built.initial},
+                                           std::tuple{"final", &fin, &built.final_state}}) {
+        for (Eigen::Index i = 0; i < ideal->positions.rows(); ++i) {
+          const std::string& element = ideal->symbols[static_cast<std::size_t>(i)];
+          if (element == settings.cell.a_site || element == settings.cell.b_site) continue;
+          const double moved = minimum_image((r->structure.positions.row(i) - ideal->positions.row(i)).transpose(),
+                                             ideal->cell)
+                                   .norm();
+          if (moved <= halide_tolerance) continue;
+          record.status = HopBarrierStatus::BasinChange;
+          record.message = fmt::format(
+              "relaxed {} state left its split-pair basin: halide atom {} ({}{}) moved {:.3f} A from its ideal "
+              "site (tolerance for halides of split-pair cells {} a = {:.3f} A)",
+              name, i, element,
+              i == built.moving_atom                        ? ", the moving ion"
+              : i == built.pushed_atoms.back()              ? ", the partner"
+              : i == built.pushed_atoms.front()             ? ", the pushed ion"
+                                                            : "",
+              moved, kSplitHalideTolerance, halide_tolerance);
+          return finish();
+        }
       }
     }
 

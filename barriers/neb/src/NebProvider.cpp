@@ -52,11 +52,23 @@ HopBarrierSettings hop_barrier_settings(const barriers::NebProviderSettings& s) 
   return h;
 }
 
+HopBarrierSettings split_hop_barrier_settings(const barriers::NebProviderSettings& s) {
+  if (!(s.split_fmax_ev_per_a > 0.0 && s.split_fmax_ev_per_a <= 0.02))
+    throw InputError(fmt::format("[barriers.neb] split_fmax = {}: must be in (0, 0.02] eV/Å (split-pair NEB bands "
+                                 "stop on higher paths above it, docs/neb.md)",
+                                 s.split_fmax_ev_per_a));
+  HopBarrierSettings h = hop_barrier_settings(s);
+  h.neb.fmax = s.split_fmax_ev_per_a;
+  h.validate();
+  return h;
+}
+
 NebBarrierProvider::NebBarrierProvider(const barriers::NebProviderSettings& settings,
                                        const lattice::SpeciesTable& species, BarrierFunction function,
                                        const std::string& function_label)
     : m_settings(settings),
       m_hop_settings(hop_barrier_settings(settings)),
+      m_split_hop_settings(split_hop_barrier_settings(settings)),
       m_species(species),
       m_function(std::move(function)),
       m_table(std::make_unique<Table>()),
@@ -82,7 +94,10 @@ NebBarrierProvider::NebBarrierProvider(const barriers::NebProviderSettings& sett
     m_provenance.potential_sha256 =
         spec.kind == "torchscript" ? sha256_of_file(settings.potential) : "builtin";
     const HopBarrierSettings& h = m_hop_settings;
-    m_function = [this, h](const HopRequest& request) { return compute_hop_barrier(*m_potential, request, h); };
+    const HopBarrierSettings& hs = m_split_hop_settings;
+    m_function = [this, h, hs](const HopRequest& request) {
+      return compute_hop_barrier(*m_potential, request, request.kind == HopKind::SplitPair ? hs : h);
+    };
   }
   m_provenance.settings = m_hop_settings.describe();
   m_provenance.program_version = HKMC_VERSION;
@@ -131,15 +146,18 @@ void NebBarrierProvider::attach(const lattice::HopCatalog& catalog) {
         throw InputError("[barriers] provider = \"neb\": interstitialcy hops are not supported (their "
                          "environment key does not record the pushed ion); use vacancy and "
                          "interstitial mechanisms, or provider \"table\"");
-      case MechanismKind::kSplit:
-        throw InputError("[barriers] provider = \"neb\": split-pair hops are not mapped to NEB cells yet; "
-                         "use provider \"constant\", \"table\" or \"model\" for them");
+      case MechanismKind::kSplit:  // 12h -> 12h; mapped per key in request_of
+        g.kind = HopKind::SplitPair;
+        info.split = true;
+        break;
     }
     g.midpoint = hc.midpoint / a;
     g.origin = hc.origin_vector / a;
     g.target = hc.target_vector / a;
     g.via = hc.via_vector / a;
     for (const auto& v : hc.template_vectors) g.environment.push_back(v / a);
+    if (info.split)
+      for (const auto& v : g.environment) info.split_site.push_back(is_split_pair_site(g.midpoint + v));
     info.signature = fmt::format("{}|{}|d={:.4f}|n={}", to_string(g.kind), hc.path_type,
                                  hc.distance_angstrom / a, hc.template_vectors.size());
     // Distinct classes that look alike in words get a running number (their
@@ -151,10 +169,19 @@ void NebBarrierProvider::attach(const lattice::HopCatalog& catalog) {
     classes.push_back(std::move(info));
   }
   const std::string environment = fmt::format("prototype perovskite, r_env/a = {:.4f}", catalog.r_env() / a);
+  // The split-pair fmax enters the provenance only with split classes, so
+  // vacancy/interstitial caches keep their provenance line.
+  bool any_split = false;
+  for (const auto& c : classes) any_split = any_split || c.split;
+  const std::string settings =
+      m_hop_settings.describe() +
+      (any_split ? fmt::format(" | split_pair[neb fmax={} checks=v1]", m_split_hop_settings.neb.fmax)
+                 : std::string());
   if (m_attached) {
     // Shared by several runs of one process (sweep points): their keys must
     // mean the same hops.
-    bool same = environment == m_provenance.environment && classes.size() == m_classes.size();
+    bool same = environment == m_provenance.environment && settings == m_provenance.settings &&
+                classes.size() == m_classes.size();
     for (std::size_t c = 0; same && c < classes.size(); ++c) same = classes[c].signature == m_classes[c].signature;
     if (!same)
       throw InputError("[barriers.neb] cache '" + m_settings.cache_file +
@@ -165,6 +192,7 @@ void NebBarrierProvider::attach(const lattice::HopCatalog& catalog) {
   m_classes = std::move(classes);
   m_class_of_signature = std::move(class_of_signature);
   m_provenance.environment = environment;
+  m_provenance.settings = settings;
   m_attached = true;
   if (m_file) {
     const std::string diff = m_file->provenance.difference(m_provenance);
@@ -184,6 +212,9 @@ void NebBarrierProvider::check(const lattice::HopCatalog& catalog) const {
     const auto first = m_species.codes().front();
     EnvironmentKey key{static_cast<int>(c), first,
                        std::string(catalog.classes()[c].template_vectors.size(), static_cast<char>(first))};
+    // Split classes: X sites filled, 12h sites empty (one pair: the hop's).
+    for (std::size_t k = 0; k < m_classes[c].split_site.size(); ++k)
+      if (m_classes[c].split_site[k]) key.occupancy[k] = 0;
     try {
       (void)build_hop_cell(request_of(key), m_hop_settings.cell);
     } catch (const InputError& e) {
@@ -225,12 +256,29 @@ void NebBarrierProvider::take_records(const CacheFile& file, bool from_disk) {
 }
 
 HopRequest NebBarrierProvider::request_of(const EnvironmentKey& key) const {
-  HopRequest r = m_classes.at(key.hop_class).geometry;
+  const ClassInfo& info = m_classes.at(key.hop_class);
+  HopRequest r = info.geometry;
   r.environment_species.reserve(key.occupancy.size());
   for (char c : key.occupancy)
     r.environment_species.push_back(c == 0 ? std::string() : m_species.name(static_cast<lattice::Occupant>(c)));
   r.moving = m_species.name(key.moving_species);
+  if (info.split)
+    return split_pair_request_from_sites(r.midpoint, r.origin, r.target, r.environment, r.environment_species,
+                                         r.moving);
   return r;
+}
+
+std::string NebBarrierProvider::blocker(const EnvironmentKey& key) const {
+  const ClassInfo& info = m_classes.at(key.hop_class);
+  if (!info.split) return {};
+  for (std::size_t k = 0; k < key.occupancy.size(); ++k) {
+    if (!info.split_site[k] || key.occupancy[k] == 0) continue;
+    const Eigen::Vector3d& v = info.geometry.environment[k];
+    return fmt::format("split-pair hop with another pair in its environment: the 12h site at ({:.4g}, {:.4g}, {:.4g}) a from "
+                       "the hop midpoint (environment site {}) holds {}; the NEB cell holds one pair (not computed)",
+                       v[0], v[1], v[2], k, m_species.name(static_cast<lattice::Occupant>(key.occupancy[k])));
+  }
+  return {};
 }
 
 CacheRecord NebBarrierProvider::describe(const EnvironmentKey& key) const {
@@ -257,7 +305,13 @@ void NebBarrierProvider::count_miss() const { ++m_table->counters.local().misses
 void NebBarrierProvider::compute(const EnvironmentKey& key, Entry& e) const {
   std::call_once(e.once, [&] {
     const auto start = std::chrono::steady_clock::now();
-    HopBarrierRecord record = m_function(request_of(key));
+    HopBarrierRecord record;
+    if (std::string why = blocker(key); !why.empty()) {
+      record.status = HopBarrierStatus::Failed;  // flagged like an NEB that failed: stops the run or blocks the hop
+      record.message = std::move(why);
+    } else {
+      record = m_function(request_of(key));
+    }
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
     e.record = std::move(record);
     e.ready.store(true, std::memory_order_release);
@@ -275,7 +329,9 @@ const HopBarrierRecord& NebBarrierProvider::record(const EnvironmentKey& key) co
 
 HopBarrierRecord NebBarrierProvider::recompute(const EnvironmentKey& key, HopBarrierTrace& trace) const {
   if (!m_potential) throw Error("recompute: this NEB provider has no potential (" + m_provenance.potential + ")");
-  return compute_hop_barrier(*m_potential, request_of(key), m_hop_settings, &trace);
+  const HopRequest request = request_of(key);
+  return compute_hop_barrier(*m_potential, request,
+                             request.kind == HopKind::SplitPair ? m_split_hop_settings : m_hop_settings, &trace);
 }
 
 bool NebBarrierProvider::contains(const EnvironmentKey& key) const {
@@ -478,10 +534,11 @@ class SharedNebProvider final : public barriers::BarrierProvider {
 };
 
 std::string sharing_key(const barriers::NebProviderSettings& s, const lattice::SpeciesTable& species) {
-  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|", s.potential, s.cache_file,
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|", s.potential, s.cache_file,
                                 s.cache_save_file, s.compute_missing,
                                 s.block_unusable, s.images, s.spring_ev_per_a2, s.fmax_ev_per_a,
-                                s.relax_fmax_ev_per_a, s.max_steps, s.cell_repeats, s.save_every_s, s.threads);
+                                s.split_fmax_ev_per_a, s.relax_fmax_ev_per_a, s.max_steps, s.cell_repeats,
+                                s.save_every_s, s.threads);
   for (const auto& [name, a] : s.lattice_constants) key += fmt::format("{}={};", name, a);
   for (auto code : species.codes()) key += species.name(code) + ",";
   return key;

@@ -69,8 +69,9 @@ void read_e_kra(SectionContext& ctx, const Field& f) {
 void read_neb(SectionContext& ctx, const Field& field) {
   auto& neb = ctx.spec.barriers.neb;
   if (!field) return;
-  auto t = field.table({"potential", "cache", "compute_missing", "on_unusable", "images", "spring", "fmax", "relax_fmax",
-                        "max_steps", "cell", "lattice_constants", "save_every", "threads"});
+  auto t = field.table({"potential", "cache", "compute_missing", "on_unusable", "images", "spring", "fmax",
+                        "split_fmax", "relax_fmax", "max_steps", "cell", "lattice_constants", "save_every",
+                        "threads"});
   if (!t) return;
   t->report_unknown_keys();
   auto positive = [](double x) { return x > 0; };
@@ -100,6 +101,10 @@ void read_neb(SectionContext& ctx, const Field& field) {
   if (auto n = t->field("images").integer(1, 50, "must be an integer from 1 to 50")) neb.images = static_cast<int>(*n);
   if (auto x = t->field("spring").number(positive, "must be > 0 eV/Å²")) neb.spring_ev_per_a2 = *x;
   if (auto x = t->field("fmax").number(positive, "must be > 0 eV/Å")) neb.fmax_ev_per_a = *x;
+  if (auto x = t->field("split_fmax").number([](double v) { return v > 0 && v <= 0.02; },
+                                              "must be in (0, 0.02] eV/Å (split-pair bands stop on higher paths "
+                                              "above it, docs/neb.md)"))
+    neb.split_fmax_ev_per_a = *x;
   if (auto x = t->field("relax_fmax").number(positive, "must be > 0 eV/Å")) neb.relax_fmax_ev_per_a = *x;
   if (auto n = t->field("max_steps").integer(1, 1000000, "must be an integer from 1 to 1000000"))
     neb.max_steps = static_cast<int>(*n);

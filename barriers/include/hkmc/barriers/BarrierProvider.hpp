@@ -92,6 +92,10 @@ struct NebProviderSettings {
   int images = 5;
   double spring_ev_per_a2 = 0.1;
   double fmax_ev_per_a = 0.05;                   // CI-NEB convergence
+  // CI-NEB convergence of split-pair hops, in (0, 0.02]: at 0.05 their bands
+  // stop on higher paths (docs/neb.md). In the provenance only when the
+  // catalog has split classes.
+  double split_fmax_ev_per_a = 0.01;
   double relax_fmax_ev_per_a = 0.01;             // end-state relaxation
   int max_steps = 1000;
   int cell_repeats = 3;                          // NEB cell n×n×n unit cells

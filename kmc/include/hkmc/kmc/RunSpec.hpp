@@ -75,6 +75,7 @@ struct NebSpec {
   int images = 5;
   double spring_ev_per_a2 = 0.1;
   double fmax_ev_per_a = 0.05;
+  double split_fmax_ev_per_a = 0.01;     // split-pair hops' CI-NEB fmax, (0, 0.02] eV/Å
   double relax_fmax_ev_per_a = 0.01;
   int max_steps = 1000;
   int cell_repeats = 3;

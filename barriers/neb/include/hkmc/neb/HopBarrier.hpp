@@ -26,7 +26,11 @@ namespace hkmc::neb {
 // the X site `origin`; its atom at origin + pair_origin moves to
 // target + pair_target and forms a new pair with the ion of the X site
 // `target`, which moves to target − pair_target; the other atom of the old
-// pair (at origin − pair_origin) returns to the X site.
+// pair (at origin − pair_origin) returns to the X site. With origin = target
+// (both zero) it is the on-site rotation of the pair: pair_target ⟂
+// pair_origin, the mover goes from origin + pair_origin to origin +
+// pair_target and the partner from origin − pair_origin to origin −
+// pair_target; `pushed` must be empty.
 enum class HopKind { Vacancy, Interstitial, Interstitialcy, SplitPair };
 const char* to_string(HopKind kind);
 
@@ -67,7 +71,9 @@ struct HopRequest {
 // The same hop seen through a space-group operation of the cubic perovskite
 // (x -> R x + t, R a signed permutation matrix, t integer) and optionally
 // reversed (origin <-> target; for an interstitialcy also moving <-> pushed;
-// for a split pair also pair_origin <-> pair_target and pushed <-> partner):
+// for a split pair also pair_origin <-> pair_target and pushed <-> partner,
+// for a rotation only pair_origin <-> pair_target), and for a rotation also
+// relabelled (moving <-> partner, pair vectors negated: the same two states):
 // the one among all 48 x 2 images that is smallest in a fixed lexicographic
 // order (midpoint reduced to [0,1)^3, then origin, target, via, the sorted
 // environment vectors, their species, moving, pushed, pair_origin,
@@ -82,6 +88,29 @@ struct CanonicalHop {
 // Throws InputError when a request position is not a mobile site of the
 // perovskite (positions must be multiples of ¼ a).
 CanonicalHop canonical_hop(const HopRequest& request);
+
+// A lattice split-pair hop (docs/lattice.md: interstitial sites on Wyckoff
+// 12h, s ± a/4·u for X site s and u ⟂ its Pb–X–Pb axis; the "host" of a 12h
+// site is the X site a/4 away) as the SplitPair request it stands for. All
+// vectors in fractions of a: `midpoint` absolute; `origin_12h`, `target_12h`
+// (the mover's 12h sites) and `environment` (X and 12h sites, origin and
+// target excluded) relative to `midpoint`; `species[k]` is the element on
+// environment site k ("" = empty). Hosts differ: the mover joins the ion on
+// host(target) (origin = host(origin), target = host(target)); one host: the
+// on-site rotation. The hosts' X sites must be in the environment (partner
+// and pushed are read there and removed); empty 12h sites are dropped.
+// Throws InputError when the geometry is not such a hop, a host site is
+// missing or vacant, or an environment 12h site is occupied (another pair:
+// the NEB cell holds one; split_pair_blocker() tells it before).
+HopRequest split_pair_request_from_sites(const Eigen::Vector3d& midpoint, const Eigen::Vector3d& origin_12h,
+                                         const Eigen::Vector3d& target_12h,
+                                         const std::vector<Eigen::Vector3d>& environment,
+                                         const std::vector<std::string>& species, const std::string& moving);
+// Whether `absolute` (fractions of a) is a 12h split-pair site.
+bool is_split_pair_site(const Eigen::Vector3d& absolute);
+// Empty when no environment 12h site is occupied; else which one, in words.
+std::string split_pair_blocker(const Eigen::Vector3d& midpoint, const std::vector<Eigen::Vector3d>& environment,
+                               const std::vector<std::string>& species);
 
 struct HopCellRule {  // how the periodic NEB cell is built (part of the cache provenance)
   int repeats = 3;    // n×n×n unit cells
@@ -114,6 +143,10 @@ struct HopBarrierSettings {
   // Basin check: an atom of a relaxed end state farther than this from its
   // ideal site (fractions of a; 0.25 a is half the shortest distance between
   // two mobile sites, X to 3c = a/2) means the end state left its basin.
+  // Split pairs (fixed rules, "split_pair[... checks=v1]" in the provider's
+  // provenance): halides must also stay within a/8 (half of 12h to 3c, a/4),
+  // and the relaxed end states must differ by half the ideal hop (else both
+  // relaxed into one minimum).
   double basin_tolerance = 0.25;
   // Stability probe: each relaxed end state is relaxed again after every atom
   // is displaced by a fixed pseudo-random pattern (each Cartesian component
@@ -167,7 +200,8 @@ struct HopBarrierRecord {
 struct HopEndpointsBuilt {
   Structure initial, final_state;  // unrelaxed, same atoms in the same order
   int moving_atom = -1;            // index of the moving ion in both
-  std::vector<int> pushed_atoms;   // interstitialcy: the pushed ion; split pair: the ion on target, then the partner
+  std::vector<int> pushed_atoms;   // interstitialcy: the pushed ion; split pair: the ion on target, then the
+                                   // partner; rotation: the partner
   double a = 0;                    // lattice constant used, Å
   Eigen::Vector3d midpoint = Eigen::Vector3d::Zero();  // hop midpoint in the cell, Å (Cartesian)
   Eigen::Matrix3i rotation = Eigen::Matrix3i::Identity();  // canonical_hop(request).rotation

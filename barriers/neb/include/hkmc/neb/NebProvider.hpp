@@ -27,6 +27,9 @@ namespace hkmc::neb {
 
 // HopBarrierSettings from the input's [barriers.neb] settings.
 HopBarrierSettings hop_barrier_settings(const barriers::NebProviderSettings& settings);
+// The same for split-pair hops: CI-NEB fmax = split_fmax_ev_per_a (must be in
+// (0, 0.02] eV/Å: at the usual 0.05 their bands stop on higher paths).
+HopBarrierSettings split_hop_barrier_settings(const barriers::NebProviderSettings& settings);
 
 // What computes one record: compute_hop_barrier with the potential, or a
 // stand-in (tests of the cache and the engine, where NEBs would be too slow).
@@ -53,6 +56,10 @@ class NebBarrierProvider final : public barriers::BarrierProvider {
   void save() const override;
 
   // The NEB request a key stands for (in the class representative's orientation).
+  // Split classes: throws InputError for a key with an occupied 12h site in
+  // its environment (another pair); the record of such a key is flagged
+  // (status failed, not computed), so it stops the run or blocks the hop
+  // (on_unusable) like any unusable barrier.
   HopRequest request_of(const lattice::EnvironmentKey& key) const;
   // The record of a key, computing it if needed (throws like e_kra for an impossible request).
   const HopBarrierRecord& record(const lattice::EnvironmentKey& key) const;
@@ -77,7 +84,12 @@ class NebBarrierProvider final : public barriers::BarrierProvider {
   };
   struct ClassInfo {
     std::string signature;
-    HopRequest geometry;  // everything but the occupancy
+    // Everything but the occupancy. Split classes: the lattice's 12h -> 12h
+    // hop as given (origin, target: 12h sites; environment: X and 12h sites),
+    // mapped by split_pair_request_from_sites in request_of.
+    HopRequest geometry;
+    bool split = false;
+    std::vector<bool> split_site;  // split classes: template site k is a 12h site
   };
   Entry& entry(const lattice::EnvironmentKey& key) const;
   void compute(const lattice::EnvironmentKey& key, Entry& e) const;
@@ -89,9 +101,12 @@ class NebBarrierProvider final : public barriers::BarrierProvider {
   // E_KRA for a flagged record: +inf (hop blocked) or an error naming it.
   double unusable(const lattice::EnvironmentKey& key, const HopBarrierRecord& r) const;
   void count_miss() const;
+  // Split classes: why the key cannot be computed (another pair), else empty.
+  std::string blocker(const lattice::EnvironmentKey& key) const;
 
   barriers::NebProviderSettings m_settings;
   HopBarrierSettings m_hop_settings;
+  HopBarrierSettings m_split_hop_settings;  // split-pair hops (CI-NEB fmax split_fmax)
   lattice::SpeciesTable m_species;
   std::shared_ptr<const Potential> m_potential;
   BarrierFunction m_function;
