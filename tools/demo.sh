@@ -6,7 +6,9 @@
 #  2. inputs/mixed_neb_nn.toml: mixed CsPb(I0.5Br0.5)3 with hop barriers from
 #     CI-NEB on the shipped demo NN potential, every one read from the shipped
 #     cache (compute_missing = false: nothing may be missing), ΔE from the
-#     lattice Hamiltonian fitted to the same NN (docs/barrier_cache.md).
+#     lattice Hamiltonian fitted to the same NN (docs/barrier_cache.md);
+#  3. inputs/split_reference.toml: split-pair bromide interstitials in CsPbBr3
+#     with CI-NEB barriers (reference potential) from the shipped cache.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -28,6 +30,9 @@ if ../bin/halide-kmc barriers --help 2>/dev/null | grep -q precompute; then
   echo
   echo "== JSON summary (build/demo/mixed_neb_nn.json) =="
   cat mixed_neb_nn.json
+  echo
+  echo "== Split-pair interstitials in CsPbBr3, NEB barriers from inputs/cache/ (inputs/split_reference.toml) =="
+  ../bin/halide-kmc run "$root/inputs/split_reference.toml" --force
 else
   echo "(this build has no NEB module (libtorch): the NEB-barrier demo is skipped)"
 fi
