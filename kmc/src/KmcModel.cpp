@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <tuple>
 
 #include "hkmc/common/Error.hpp"
@@ -14,6 +15,17 @@ using lattice::kEmpty;
 using lattice::MechanismKind;
 using lattice::Occupant;
 using lattice::SiteOffset;
+
+namespace {
+
+// The sites a split slot's pair rules read besides its target (KmcModel::split_allowed).
+std::vector<SiteOffset> pair_rule_sites(const lattice::HopSlot& slot) {
+  std::vector<SiteOffset> sites{slot.host, slot.required_ion};
+  sites.insert(sites.end(), slot.required_empty.begin(), slot.required_empty.end());
+  return sites;
+}
+
+}  // namespace
 
 KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
                    std::vector<lattice::Mechanism> mechanisms, double r_env_angstrom,
@@ -153,9 +165,8 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
       std::vector<SiteOffset> reads{slot.target};
       if (slot.via.mobile >= 0) reads.push_back(slot.via);
       if (slot.split) {  // the pair rules read the hosts and the target's other sites
-        reads.push_back(slot.host);
-        reads.push_back(slot.required_ion);
-        reads.insert(reads.end(), slot.required_empty.begin(), slot.required_empty.end());
+        const auto pair_reads = pair_rule_sites(slot);
+        reads.insert(reads.end(), pair_reads.begin(), pair_reads.end());
       }
       if (m_needs_environment) reads.insert(reads.end(), slot.environment.begin(), slot.environment.end());
       if (m_hamiltonian) {
@@ -198,12 +209,9 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
           for (int d = 0; d < 3; ++d) m_slot_reach = std::max(m_slot_reach, std::abs(o.cell[d]));
   for (int m = 0; m < n_mobile; ++m)
     for (const auto& slot : m_catalog.slots(m))
-      if (slot.split) {
-        std::vector<SiteOffset> reads{slot.host, slot.required_ion};
-        reads.insert(reads.end(), slot.required_empty.begin(), slot.required_empty.end());
-        for (const auto& o : reads)
+      if (slot.split)
+        for (const auto& o : pair_rule_sites(slot))
           for (int d = 0; d < 3; ++d) m_slot_reach = std::max(m_slot_reach, std::abs(o.cell[d]));
-      }
   m_reach = std::max(m_reach, m_slot_reach);
   // The engines index sites near the box faces through Supercell::Frame,
   // up to a hop's reach plus its dependents' (impact lists).
@@ -360,63 +368,41 @@ void KmcModel::gather_environment(int site, const lattice::CellIndex& cell, int 
   }
 }
 
-void KmcModel::prefetch_barrier(int site, const lattice::CellIndex& cell, int slot_index,
-                                std::span<const Occupant> occupancy, RateScratch& scratch) const {
-  if (!scratch.memo || m_memo_code_bits == 0) return;
-  if (scratch.slot_keys.size() < m_catalog.slots(m_supercell.mobile_of(site)).size())
-    scratch.slot_keys.resize(std::max(1, m_catalog.max_slots()));
-  std::uint64_t& key = scratch.slot_keys[slot_index];
-  key = BarrierMemo::kNoKey;
-  const int mobile = m_supercell.mobile_of(site);
-  const auto& slot = m_catalog.slots(mobile)[slot_index];
-  // The moving ion as hop_rate() decides it; a blocked hop is never looked up.
-  const Occupant moving = slot.kind == MechanismKind::kVacancy
-                              ? occupancy[m_supercell.interior(cell, m_slot_reach)
-                                              ? site + m_fast_slots[mobile][slot_index].target_delta
-                                              : m_supercell.shifted_from(cell, slot.target)]
-                          : slot.mirrored ? occupancy[m_supercell.shifted_from(cell, slot.host)]
-                                          : occupancy[site];
-  if (moving == kEmpty) return;
-  char codes[64];  // a packable environment has at most 62 sites
-  gather_environment(site, cell, mobile, slot_index, occupancy, codes);
-  key = memo_key(slot.hop_class, moving, std::string_view(codes, slot.environment.size()));
-  scratch.memo->prefetch(key);
-}
-
 void KmcModel::prefetch_barriers(int site, const lattice::CellIndex& cell, std::uint64_t slots_to_update,
                                  std::span<const Occupant> occupancy, RateScratch& scratch) const {
   if (!scratch.memo || m_memo_code_bits == 0) return;
   const int mobile = m_supercell.mobile_of(site);
   const auto& slots = m_catalog.slots(mobile);
-  const int n_slots = static_cast<int>(slots.size());
-  auto wanted = [&](int k) { return slots_to_update >> std::min(k, 63) & 1u; };
-  if (!m_supercell.interior(cell, m_reach)) {
-    for (int k = 0; k < n_slots; ++k)
-      if (wanted(k)) prefetch_barrier(site, cell, k, occupancy, scratch);
-    return;
-  }
-  // Away from the faces: the sites are fixed index offsets, and the key is
-  // packed as memo_key() packs it, straight from the occupancy.
   if (scratch.slot_keys.size() < slots.size()) scratch.slot_keys.resize(std::max(1, m_catalog.max_slots()));
+  // Away from the box faces the sites are fixed index offsets; near them,
+  // one frame serves every slot.
+  const bool interior = m_supercell.interior(cell, m_reach);
+  const std::optional<lattice::Supercell::Frame> frame =
+      interior ? std::nullopt : std::optional(m_supercell.frame(cell, m_reach));
   const auto& fast = m_fast_slots[mobile];
   const auto& env_deltas = m_env_deltas[mobile];
   const Occupant* occ = occupancy.data();
-  for (int k = 0; k < n_slots; ++k) {
-    if (!wanted(k)) continue;
+  for (int k = 0; k < static_cast<int>(slots.size()); ++k) {
+    if (!(slots_to_update >> std::min(k, 63) & 1u)) continue;
     const auto& slot = slots[k];
-    const Occupant moving = slot.kind == MechanismKind::kVacancy ? occ[site + fast[k].target_delta]
-                            : slot.mirrored ? occ[m_supercell.shifted_from(cell, slot.host)]
-                                            : occ[site];
+    // The moving ion as hop_rate() decides it; a blocked hop is never looked up.
+    const Occupant moving =
+        slot.kind == MechanismKind::kVacancy
+            ? occ[interior ? site + fast[k].target_delta : frame->site(slot.target)]
+        : slot.mirrored ? occ[m_supercell.shifted_from(cell, slot.host)]
+                        : occ[site];
     std::uint64_t& key = scratch.slot_keys[k];
     if (moving == kEmpty) {
       key = BarrierMemo::kNoKey;
       continue;
     }
-    key = static_cast<std::uint64_t>(slot.hop_class) << m_memo_class_shift | moving;
-    int shift = m_memo_code_bits;
-    for (const int delta : env_deltas[k]) {
-      key |= static_cast<std::uint64_t>(occ[site + delta]) << shift;
-      shift += m_memo_code_bits;
+    if (interior) {
+      const auto& deltas = env_deltas[k];
+      key = pack_memo_key(slot.hop_class, moving, deltas.size(), [&](std::size_t j) { return occ[site + deltas[j]]; });
+    } else {
+      const auto& environment = slot.environment;
+      key = pack_memo_key(slot.hop_class, moving, environment.size(),
+                          [&](std::size_t j) { return occ[frame->site(environment[j])]; });
     }
     scratch.memo->prefetch(key);
   }
@@ -468,7 +454,6 @@ barriers::HopRate KmcModel::hop_rate(int site, const lattice::CellIndex& cell, i
   std::string& env_buffer = scratch.environment;
   const int mobile = m_supercell.mobile_of(site);
   const auto& slot = m_catalog.slots(mobile)[slot_index];
-  if (const BarrierMemo::Entry* hit = memo_rest_entry(mobile, slot_index, scratch)) return rest_rate(*hit);
   const Occupant at_target = occupancy[m_supercell.shifted_from(cell, slot.target)];
   Occupant moving = kEmpty, pushed = kEmpty;
   if (slot.split && !split_allowed(slot, site, cell, occupancy, &moving, &pushed)) return {0.0, 0.0, false};
@@ -490,7 +475,7 @@ barriers::HopRate KmcModel::hop_rate(int site, const lattice::CellIndex& cell, i
       break;
   }
   if (tabulated()) return m_rate_cache[cache_index(mobile, slot_index, moving, pushed)];
-  // The engine's memo with the key prefetch_barrier() packed: on a hit the
+  // The engine's memo with the key prefetch_barriers() packed: on a hit the
   // environment is not gathered again.
   const BarrierMemo::Entry* memo_hit = nullptr;
   if (scratch.slot_keys_ready && scratch.memo && scratch.slot_keys[slot_index] != BarrierMemo::kNoKey) {

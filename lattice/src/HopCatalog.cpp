@@ -186,21 +186,17 @@ Eigen::Vector3d host_of(const Crystal& crystal, const Eigen::Vector3d& x, const 
 // Split pairs: the slots an interstitial at absolute position `x` can make
 // as the pair's interstitial atom: targets in distance shells 1..shells
 // from x, the pair's own opposite site excluded.
-std::vector<Neighbor> split_targets(const Crystal& crystal, const Eigen::Vector3d& x, const Eigen::Vector3d& host,
-                                    int shells, double search) {
+std::vector<SiteOffset> split_targets(const Crystal& crystal, const Eigen::Vector3d& x, const Eigen::Vector3d& host,
+                                      int shells, double search) {
   const Eigen::Vector3d opposite = 2.0 * host - x;
   std::vector<Neighbor> candidates;
   for (const auto& n : mobile_within(crystal, x, search, SiteRole::kInterstitial))
     if ((frac_of(crystal, n.site) - opposite).norm() > kFracTolerance) candidates.push_back(n);
-  std::vector<Neighbor> out;
-  int shell = 0;
-  double last = -1.0;
-  for (const auto& n : candidates) {
-    if (n.distance > last + kDistanceTolerance) {
-      if (++shell > shells) break;
-      last = n.distance;
-    }
-    out.push_back(n);
+  std::vector<SiteOffset> out;
+  for (int shell = 1; shell <= shells; ++shell) {
+    double distance = 0;
+    const auto sites = shell_sites(candidates, shell, &distance);
+    out.insert(out.end(), sites.begin(), sites.end());
   }
   return out;
 }
@@ -289,9 +285,9 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
           slot.pair_displacement = crystal.cartesian(target_host) - crystal.cartesian(host);
           return (target_host - host).norm() < kFracTolerance;  // a rotation
         };
-        for (const auto& n : split_targets(crystal, origin, host, mechanism.shell, search)) {
-          const Eigen::Vector3d target = frac_of(crystal, n.site);
-          HopSlot& slot = add_slot(n.site, SiteOffset{});
+        for (const auto& site : split_targets(crystal, origin, host, mechanism.shell, search)) {
+          const Eigen::Vector3d target = frac_of(crystal, site);
+          HopSlot& slot = add_slot(site, SiteOffset{});
           if (!make_split(slot, target)) continue;
           slot.view = +1;
           const Eigen::Vector3d side = 0.5 * (origin + target) - host;
@@ -303,12 +299,12 @@ HopCatalog::HopCatalog(const Supercell& supercell, std::vector<Mechanism> mechan
           mirrors.push_back({m, static_cast<int>(m_slots[m].size()), opposite, 2.0 * host - target});
           m_slots[m].push_back(std::move(twin));
         }
-        for (const auto& n : split_targets(crystal, opposite, host, mechanism.shell, search)) {
-          const Eigen::Vector3d target = frac_of(crystal, n.site);
+        for (const auto& site : split_targets(crystal, opposite, host, mechanism.shell, search)) {
+          const Eigen::Vector3d target = frac_of(crystal, site);
           HopSlot slot;
           slot.mechanism = mech;
           slot.kind = MechanismKind::kInterstitialcy;
-          slot.target = n.site;
+          slot.target = site;
           slot.via = at(host);
           slot.defect_displacement = crystal.cartesian(target) - crystal.cartesian(origin);
           slot.via_displacement = crystal.cartesian(host) - crystal.cartesian(origin);

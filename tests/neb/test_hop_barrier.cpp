@@ -43,6 +43,34 @@ std::vector<std::tuple<std::string, int, int, int>> canonical_atoms(const HopEnd
   return out;
 }
 
+// `b` is `a` seen through a symmetry operation (possibly reversed): both
+// must have one canonical form, field by field, and build cells that are
+// images of each other in the canonical frame. Returns whether their
+// canonical forms run the hop in opposite directions.
+bool check_canonical_image(const HopRequest& a, const HopRequest& b) {
+  const CanonicalHop ca = canonical_hop(a), cb = canonical_hop(b);
+  const HopRequest &x = ca.request, &y = cb.request;
+  CHECK(y.kind == x.kind);
+  CHECK(y.midpoint == x.midpoint);
+  CHECK(y.origin == x.origin);
+  CHECK(y.target == x.target);
+  CHECK(y.via == x.via);
+  CHECK(y.environment == x.environment);
+  CHECK(y.environment_species == x.environment_species);
+  CHECK(y.moving == x.moving);
+  CHECK(y.pushed == x.pushed);
+  CHECK(y.pair_origin == x.pair_origin);
+  CHECK(y.pair_target == x.pair_target);
+  CHECK(y.partner == x.partner);
+  // Both cells, seen in the canonical frame, hold the same atoms at the same places.
+  const HopEndpointsBuilt built_a = build_hop_cell(a, HopCellRule{});
+  const HopEndpointsBuilt built_b = build_hop_cell(b, HopCellRule{});
+  const Structure& ini_b = cb.reversed != ca.reversed ? built_b.final_state : built_b.initial;
+  CHECK(canonical_atoms(built_a, built_a.initial, ca.rotation) == canonical_atoms(built_b, ini_b, cb.rotation));
+  CHECK(built_a.a == built_b.a);
+  return cb.reversed != ca.reversed;
+}
+
 void check_identical(const HopBarrierRecord& a, const HopBarrierRecord& b) {
   CHECK(a.status == b.status);
   CHECK(a.message == b.message);
@@ -183,7 +211,6 @@ TEST_CASE("canonical form: symmetry images share it, and the cells built in thei
     const CanonicalHop cc = canonical_hop(ca.request);
     CHECK(cc.rotation == Eigen::Matrix3i::Identity());
     CHECK_FALSE(cc.reversed);
-    const HopEndpointsBuilt built_a = build_hop_cell(a, HopCellRule{});
     int differing = 0;
     for (int op : {0, 5, 13, 22, 31, 47}) {
       for (bool reverse : {false, true}) {
@@ -191,19 +218,7 @@ TEST_CASE("canonical form: symmetry images share it, and the cells built in thei
         CAPTURE(reverse);
         const Eigen::Matrix3i rot = testing::signed_permutation(op);
         const HopRequest b = testing::transformed(a, rot, Eigen::Vector3i(op % 3, -1, 2), reverse, op + 1);
-        const CanonicalHop cb = canonical_hop(b);
-        CHECK(cb.request.midpoint == ca.request.midpoint);
-        CHECK(cb.request.origin == ca.request.origin);
-        CHECK(cb.request.target == ca.request.target);
-        CHECK(cb.request.environment == ca.request.environment);
-        CHECK(cb.request.environment_species == ca.request.environment_species);
-        CHECK(cb.request.moving == ca.request.moving);
-        // Both cells, seen in the canonical frame, hold the same atoms at the same places.
-        const HopEndpointsBuilt built_b = build_hop_cell(b, HopCellRule{});
-        const Structure& ini_b = cb.reversed != ca.reversed ? built_b.final_state : built_b.initial;
-        CHECK(canonical_atoms(built_a, built_a.initial, ca.rotation) ==
-              canonical_atoms(built_b, ini_b, cb.rotation));
-        CHECK(built_a.a == built_b.a);
+        check_canonical_image(a, b);
         differing += b.environment != a.environment;
       }
     }
@@ -485,8 +500,6 @@ TEST_CASE("split pair: requests the model cannot hold are refused with a message
 
 TEST_CASE("split pair: symmetry images share the canonical form and build images of one cell") {
   const HopRequest a = testing::split_pair_request(1.0, 0.5, 21, "I", "Br", "I");
-  const CanonicalHop ca = canonical_hop(a);
-  const HopEndpointsBuilt built_a = build_hop_cell(a, HopCellRule{});
   int differing = 0, reversed = 0;
   for (int op : {0, 3, 13, 22, 31, 44}) {
     for (bool reverse : {false, true}) {
@@ -494,18 +507,8 @@ TEST_CASE("split pair: symmetry images share the canonical form and build images
       CAPTURE(reverse);
       const HopRequest b =
           testing::transformed(a, testing::signed_permutation(op), Eigen::Vector3i(1, op % 2, -1), reverse, op + 7);
-      const CanonicalHop cb = canonical_hop(b);
-      CHECK(cb.request.origin == ca.request.origin);
-      CHECK(cb.request.pair_origin == ca.request.pair_origin);
-      CHECK(cb.request.pair_target == ca.request.pair_target);
-      CHECK(cb.request.environment_species == ca.request.environment_species);
-      CHECK(cb.request.partner == ca.request.partner);
-      CHECK(cb.request.pushed == ca.request.pushed);
-      const HopEndpointsBuilt built_b = build_hop_cell(b, HopCellRule{});
-      const Structure& ini_b = cb.reversed != ca.reversed ? built_b.final_state : built_b.initial;
-      CHECK(canonical_atoms(built_a, built_a.initial, ca.rotation) == canonical_atoms(built_b, ini_b, cb.rotation));
+      reversed += check_canonical_image(a, b);
       differing += b.environment != a.environment;
-      reversed += cb.reversed != ca.reversed;
     }
   }
   CHECK(differing > 0);
@@ -584,7 +587,6 @@ TEST_CASE("split pair rotation: reversal and relabelling (mover <-> partner) sha
   CHECK(ca.request.origin == Eigen::Vector3d::Zero());
   CHECK(ca.request.target == Eigen::Vector3d::Zero());
   CHECK(ca.request.pushed.empty());
-  const HopEndpointsBuilt built_a = build_hop_cell(a, HopCellRule{});
   // The same hop with the labels swapped: the Br is the "mover" at the
   // opposite end of the pair.
   HopRequest relabelled = a;
@@ -599,19 +601,8 @@ TEST_CASE("split pair rotation: reversal and relabelling (mover <-> partner) sha
         CAPTURE(reverse);
         const HopRequest b = testing::transformed(*base, testing::signed_permutation(op),
                                                   Eigen::Vector3i(-1, op % 2, 2), reverse, op + 11);
-        const CanonicalHop cb = canonical_hop(b);
-        CHECK(cb.request.midpoint == ca.request.midpoint);
-        CHECK(cb.request.pair_origin == ca.request.pair_origin);
-        CHECK(cb.request.pair_target == ca.request.pair_target);
-        CHECK(cb.request.moving == ca.request.moving);
-        CHECK(cb.request.partner == ca.request.partner);
-        CHECK(cb.request.environment == ca.request.environment);
-        CHECK(cb.request.environment_species == ca.request.environment_species);
-        const HopEndpointsBuilt built_b = build_hop_cell(b, HopCellRule{});
-        const Structure& ini_b = cb.reversed != ca.reversed ? built_b.final_state : built_b.initial;
-        CHECK(canonical_atoms(built_a, built_a.initial, ca.rotation) == canonical_atoms(built_b, ini_b, cb.rotation));
+        reversed += check_canonical_image(a, b);
         differing += b.environment != a.environment;
-        reversed += cb.reversed != ca.reversed;
       }
     }
   }

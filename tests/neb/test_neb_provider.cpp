@@ -62,6 +62,20 @@ std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()) + ".h5")).string();
 }
 
+// Every X site holds `halide`, and the first interstitial site too: one
+// split pair. Returns the occupancy and that site.
+std::pair<std::vector<lattice::Occupant>, int> one_pair(const lattice::Supercell& sc, lattice::Occupant halide) {
+  std::vector<lattice::Occupant> occ(sc.num_sites(), lattice::kEmpty);
+  for (int x = 0; x < sc.num_sites(); ++x)
+    if (sc.role(x) == lattice::SiteRole::kLattice) occ[x] = halide;
+  int pair = -1;
+  for (int x = 0; x < sc.num_sites() && pair < 0; ++x)
+    if (sc.role(x) == lattice::SiteRole::kInterstitial) pair = x;
+  REQUIRE(pair >= 0);
+  occ[pair] = halide;
+  return {occ, pair};
+}
+
 const neb::NebBarrierProvider& neb_provider(const kmc::Simulation& sim) {
   const auto* p = neb::as_neb_provider(sim.model().provider());
   REQUIRE(p != nullptr);
@@ -496,13 +510,7 @@ TEST_CASE("split pairs: a key with another pair in its environment is flagged, n
   const auto& catalog = model.catalog();
   const auto& provider = neb_provider(sim);
   const auto bromide = model.species().code("Br");
-  std::vector<lattice::Occupant> occ(sc.num_sites(), lattice::kEmpty);
-  for (int x = 0; x < sc.num_sites(); ++x)
-    if (sc.role(x) == lattice::SiteRole::kLattice) occ[x] = bromide;
-  int pair = -1;
-  for (int x = 0; x < sc.num_sites() && pair < 0; ++x)
-    if (sc.role(x) == lattice::SiteRole::kInterstitial) pair = x;
-  occ[pair] = bromide;
+  auto [occ, pair] = one_pair(sc, bromide);
   const lattice::HopSlot* slot = nullptr;
   for (const auto& s : catalog.slots(sc.mobile_of(pair)))
     if (!s.mirrored && !slot) slot = &s;
@@ -554,13 +562,7 @@ TEST_CASE("real CI-NEB barriers: split-pair hops of CsPbI3 run to split_fmax") {
   const auto& catalog = model.catalog();
   const auto& provider = neb_provider(sim);
   const auto iodide = model.species().code("I");
-  std::vector<lattice::Occupant> occ(sc.num_sites(), lattice::kEmpty);
-  for (int x = 0; x < sc.num_sites(); ++x)
-    if (sc.role(x) == lattice::SiteRole::kLattice) occ[x] = iodide;
-  int pair = -1;
-  for (int x = 0; x < sc.num_sites() && pair < 0; ++x)
-    if (sc.role(x) == lattice::SiteRole::kInterstitial) pair = x;
-  occ[pair] = iodide;
+  const auto [occ, pair] = one_pair(sc, iodide);
   int checked = 0;
   for (const auto& slot : catalog.slots(sc.mobile_of(pair))) {
     if (slot.mirrored) continue;

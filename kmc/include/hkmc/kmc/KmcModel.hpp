@@ -112,7 +112,7 @@ class KmcModel {
     std::vector<std::uint8_t> field_buffer;
     BarrierMemo* memo = nullptr;   // consulted before the canonical key when set
     std::int64_t memo_hits = 0;    // lookups the memo answered
-    // Memo keys of one defect's hops from prefetch_barrier() (kNoKey: none),
+    // Memo keys of one defect's hops from prefetch_barriers() (kNoKey: none),
     // valid while `slot_keys_ready`: hop_rate() then looks a hop up without
     // gathering its environment again, and gathers it only on a miss.
     std::vector<std::uint64_t> slot_keys;
@@ -142,13 +142,10 @@ class KmcModel {
   static barriers::HopRate rest_rate(const BarrierMemo::Entry& e) {
     return {e.rest_rate_hz, e.rest_clamped ? 0.0 : e.e_kra_ev, e.rest_clamped};
   }
-  // Starts loading the memo entry hop_rate() will look up for this hop, so
-  // that the (likely cache-missing) loads of a defect's hops overlap, and
-  // keeps its key in scratch.slot_keys[slot].
-  void prefetch_barrier(int site, const lattice::CellIndex& cell, int slot,
-                        std::span<const lattice::Occupant> occupancy, RateScratch& scratch) const;
-  // The same for the slots of a defect in `slots_to_update` (bit k: slot k,
-  // bit 63 also every later slot), with its per-defect work done once.
+  // Starts loading the memo entries hop_rate() will look up for the slots
+  // of a defect in `slots_to_update` (bit k: slot k, bit 63 also every later
+  // slot), so that their (likely cache-missing) loads overlap, and keeps
+  // their keys in scratch.slot_keys (kNoKey for a hop with no ion to move).
   void prefetch_barriers(int site, const lattice::CellIndex& cell, std::uint64_t slots_to_update,
                          std::span<const lattice::Occupant> occupancy, RateScratch& scratch) const;
   // Barriers computed on demand (the NEB provider): see RateScratch.
@@ -372,15 +369,20 @@ class KmcModel {
   // codes[0 .. slot.environment.size()).
   void gather_environment(int site, const lattice::CellIndex& cell, int mobile, int slot_index,
                           std::span<const lattice::Occupant> occupancy, char* codes) const;
-  // The memo key of a hop (layout: see the constructor).
-  std::uint64_t memo_key(int hop_class, lattice::Occupant moving, std::string_view env) const {
+  // The memo key of a hop (layout: see the constructor) from its `n`
+  // environment codes, code(k) for k = 0 .. n-1.
+  template <class Code>
+  std::uint64_t pack_memo_key(int hop_class, lattice::Occupant moving, std::size_t n, Code code) const {
     std::uint64_t key = static_cast<std::uint64_t>(hop_class) << m_memo_class_shift | moving;
     int shift = m_memo_code_bits;
-    for (char c : env) {
-      key |= static_cast<std::uint64_t>(static_cast<unsigned char>(c)) << shift;
+    for (std::size_t k = 0; k < n; ++k) {
+      key |= static_cast<std::uint64_t>(static_cast<unsigned char>(code(k))) << shift;
       shift += m_memo_code_bits;
     }
     return key;
+  }
+  std::uint64_t memo_key(int hop_class, lattice::Occupant moving, std::string_view env) const {
+    return pack_memo_key(hop_class, moving, env.size(), [&](std::size_t k) { return env[k]; });
   }
   // ΔE of the hop `slot` of a defect at `site` (Hamiltonian present).
   double delta_energy(int site, const lattice::CellIndex& cell, int mobile, int slot_index, lattice::Occupant moving,
