@@ -212,6 +212,37 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
   constexpr int kCachedCodes = 16;
   double origin_part[kCachedCodes];
   std::uint32_t have_origin = 0;
+  if (const KmcModel::VacancyHop* hops = m_model.vacancy_hops(mobile); hops && interior && codes <= kCachedCodes) {
+    // A vacancy away from the faces (most of them): the hop's constants in
+    // one record, the origin's part once per moving species.
+    for (int k = 0; k < n_slots; ++k) {
+      if (!(slots_to_update >> std::min(k, 63) & 1u)) continue;
+      const auto& fs = slot_data[k];
+      const int target = site + fs.target_delta;
+      const Occupant moving = occupancy[target];
+      if (moving == kEmpty) {
+        rates[k] = 0.0;
+        clamped[k] = 0;
+        continue;
+      }
+      if (!(have_origin >> moving & 1u)) {
+        origin_part[moving] = h.site_part(mobile, here, moving, field_of(site));
+        have_origin |= 1u << moving;
+      }
+      const KmcModel::VacancyHop& hop = hops[fs.table_base + moving * codes];
+      const std::uint8_t* counts = pair_field + static_cast<std::size_t>(target) * stride;
+      double target_part = hop.target_point;
+      for (int w = 0; w < hop.n_weights; ++w) target_part += counts[hop.weights[w].index] * hop.weights[w].j_difference;
+      double delta_e = 0.0;  // LatticeHamiltonian::combine's order
+      delta_e += origin_part[moving];
+      delta_e += target_part;
+      delta_e += hop.bond;
+      const auto r = m_model.rate_law().rate(hop.e_kra, delta_e, hop.work);
+      rates[k] = r.rate_hz;
+      clamped[k] = r.clamped;
+    }
+    return;
+  }
   for (int k = 0; k < n_slots; ++k) {
     if (!(slots_to_update >> std::min(k, 63) & 1u)) continue;
     const auto& fs = slot_data[k];

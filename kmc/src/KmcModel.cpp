@@ -143,6 +143,29 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
             }
             m_bond_table[cache_index(m, k, s, p)] = m_hamiltonian->bond_part(m_changed[m][k], before, after);
           }
+    if (m_hamiltonian->field_stride() > 0 && !m_hamiltonian->has_triplets()) {
+      m_vacancy_hops.assign(m_e_kra_table.size(), {});
+      m_all_vacancy_slots.assign(n_mobile, 1);
+      for (int m = 0; m < n_mobile; ++m)
+        for (int k = 0; k < static_cast<int>(m_catalog.slots(m).size()); ++k) {
+          const auto& slot = m_catalog.slots(m)[k];
+          if (slot.kind != MechanismKind::kVacancy) {
+            m_all_vacancy_slots[m] = 0;
+            continue;
+          }
+          for (int moving = 1; moving < m_codes; ++moving) {
+            const auto s = static_cast<Occupant>(moving);
+            const int i = cache_index(m, k, s, 0);
+            const auto weights = m_hamiltonian->site_weights(slot.target.mobile, s, kEmpty);
+            m_vacancy_hops[i] = VacancyHop{m_e_kra_table[i],
+                                           m_work_table[i],
+                                           m_bond_table[i],
+                                           m_hamiltonian->point_difference(slot.target.mobile, s, kEmpty),
+                                           weights.data(),
+                                           static_cast<int>(weights.size())};
+          }
+        }
+    }
   }
   m_fast_slots.assign(n_mobile, {});
   for (int m = 0; m < n_mobile; ++m)

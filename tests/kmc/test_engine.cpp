@@ -248,6 +248,29 @@ TEST_CASE("incremental rates equal a full recompute: with a lattice Hamiltonian"
   check_incremental_equals_recompute(spec);
 }
 
+TEST_CASE("incremental rates equal a full recompute: pair-only Hamiltonian (the vacancy-hop kernel)") {
+  // Without triplets, vacancies away from the faces take the engine's
+  // vacancy-hop kernel (KmcModel::vacancy_hops); 8³ cells so that most do.
+  // Point terms and "Va" pairs give the target's part every piece it can have.
+  auto spec = mixed_spec_tabulated();
+  spec.lattice.supercell = {8, 8, 8};
+  spec.defects.vacancies = 60;
+  spec.defects.interstitials = 20;
+  const auto path = std::filesystem::temp_directory_path() / ("hkmc_engine_h_pairs" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << "[[point]]\nsublattice = \"X\"\nspecies = \"Br\"\nenergy = 0.02\n"
+                         "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.01\n"
+                         "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 3\nspecies = [\"Br\", \"Br\"]\nJ = -0.004\n"
+                         "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 2\nspecies = [\"Va\", \"Br\"]\nJ = -0.03\n"
+                         "[[pair]]\nsublattices = [\"X\", \"i\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.02\n";
+  spec.energy.hamiltonian_file = path.string();
+  kmc::Simulation sim(spec);
+  int kernel_sites = 0;  // basis sites whose vacancies may take the kernel: the X sites
+  for (int m = 0; m < sim.model().supercell().mobile_count(); ++m) kernel_sites += sim.model().vacancy_hops(m) != nullptr;
+  REQUIRE(kernel_sites == 3);
+  check_incremental_equals_recompute(spec);
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("incremental rates equal a full recompute: Hamiltonian and environment-dependent barriers") {
   // The general path: KmcModel::hop_rate reading the engine's pair field.
   auto spec = mixed_spec_with_environment();

@@ -126,13 +126,26 @@ class LatticeHamiltonian {
   // Point and pair-field part of a site of basis `mobile` going from
   // `before` to `after`: ε(a) - ε(b) + Σ_ch Σ_c n[ch][c] (J_ch(a, c) - J_ch(b, c)).
   double site_part(int mobile, lattice::Occupant before, lattice::Occupant after, const std::uint8_t* field) const {
-    const std::size_t row = static_cast<std::size_t>(mobile) * m_codes;
-    double part = m_point[row + after] - m_point[row + before];
+    double part = point_difference(mobile, before, after);
     if (before == after || !field) return part;
-    const auto [begin, end] = m_weight_range[weight_range_index(mobile, before, after)];
-    for (const FieldWeight* w = m_field_weights.data() + begin, *stop = m_field_weights.data() + end; w != stop; ++w)
-      part += field[w->index] * w->j_difference;
+    for (const FieldWeight& w : site_weights(mobile, before, after)) part += field[w.index] * w.j_difference;
     return part;
+  }
+  // site_part's pieces, for callers that tabulate a hop's constant part:
+  // the point difference, and the non-zero weights it multiplies the counts
+  // by (site_part = point_difference + Σ field[w.index] * w.j_difference, in
+  // this order).
+  struct FieldWeight {
+    int index;  // into the site's counts
+    double j_difference;
+  };
+  double point_difference(int mobile, lattice::Occupant before, lattice::Occupant after) const {
+    const std::size_t row = static_cast<std::size_t>(mobile) * m_codes;
+    return m_point[row + after] - m_point[row + before];
+  }
+  std::span<const FieldWeight> site_weights(int mobile, lattice::Occupant before, lattice::Occupant after) const {
+    const auto [begin, end] = m_weight_range[weight_range_index(mobile, before, after)];
+    return {m_field_weights.data() + begin, m_field_weights.data() + end};
   }
   // ΔE from the site parts (parts[k] of sites[k]): their sum, the clusters
   // among the changed sites (bond_part), and the triplets.
@@ -153,6 +166,7 @@ class LatticeHamiltonian {
     return delta;
   }
   bool empty() const { return m_pair_types == 0 && m_triplet_types == 0 && !m_has_points; }
+  bool has_triplets() const { return m_triplet_types > 0; }
 
  private:
   struct PairNeighbor {
@@ -189,10 +203,6 @@ class LatticeHamiltonian {
   // site_part's nonzero J differences (a zero adds nothing to the sum, so
   // skipping it keeps ΔE's bits): for each (mobile, before, after) the range
   // [first, second) of m_field_weights, in the order of the counts.
-  struct FieldWeight {
-    int index;  // into the site's counts
-    double j_difference;
-  };
   std::vector<FieldWeight> m_field_weights;
   std::vector<std::pair<int, int>> m_weight_range;
   std::size_t weight_range_index(int mobile, int before, int after) const {

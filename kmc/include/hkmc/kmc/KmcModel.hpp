@@ -183,6 +183,22 @@ class KmcModel {
   }
   // LatticeHamiltonian::bond_part of the hop with this table index (field_rates()).
   double bond_part(int table_index) const { return m_bond_table[table_index]; }
+  // field_rates() with pair terms and no triplets: everything of a vacancy
+  // hop's rate but the counts, by table index (fast slot's table_base +
+  // moving code * codes). ΔE = (origin's part + target's part) + bond, the
+  // target's part point_difference + Σ counts * weights: the order of
+  // LatticeHamiltonian::combine, so the engine's rate keeps the model's bits.
+  struct VacancyHop {
+    double e_kra, work, bond;
+    double target_point;  // LatticeHamiltonian::point_difference of the target (s -> Va)
+    const barriers::LatticeHamiltonian::FieldWeight* weights;  // of the target (s -> Va)
+    int n_weights;
+  };
+  // Null unless every slot of basis site `mobile` is a vacancy hop and the
+  // rates qualify (above).
+  const VacancyHop* vacancy_hops(int mobile) const {
+    return m_vacancy_hops.empty() || !m_all_vacancy_slots[mobile] ? nullptr : m_vacancy_hops.data();
+  }
   // The sites the hop `slot` of basis site `mobile` changes, as ΔE reads them
   // (origin, via if any, target).
   const barriers::LatticeHamiltonian::ChangedSites& changed_sites(int mobile, int slot) const {
@@ -408,6 +424,8 @@ class KmcModel {
   std::vector<double> m_e_kra_table;
   std::vector<double> m_work_table;
   std::vector<double> m_bond_table;  // field_rates(): bond part of ΔE by table index
+  std::vector<VacancyHop> m_vacancy_hops;  // by table index; see vacancy_hops()
+  std::vector<std::uint8_t> m_all_vacancy_slots;  // by basis site
   std::vector<std::vector<FastSlot>> m_fast_slots;
   // Per basis site and slot: Supercell::linear_delta of each environment site.
   std::vector<std::vector<std::vector<int>>> m_env_deltas;
