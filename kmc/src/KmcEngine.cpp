@@ -212,13 +212,13 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
   constexpr int kCachedCodes = 16;
   double origin_part[kCachedCodes];
   std::uint32_t have_origin = 0;
-  if (const KmcModel::VacancyHop* hops = m_model.vacancy_hops(mobile); hops && interior && codes <= kCachedCodes) {
-    // A vacancy away from the faces (most of them): the hop's constants in
-    // one record, the origin's part once per moving species.
+  if (const KmcModel::VacancyHop* hops = m_model.vacancy_hops(mobile); hops && codes <= kCachedCodes) {
+    // A vacancy: the hop's constants in one record, the origin's part once
+    // per moving species.
     for (int k = 0; k < n_slots; ++k) {
       if (!(slots_to_update >> std::min(k, 63) & 1u)) continue;
       const auto& fs = slot_data[k];
-      const int target = site + fs.target_delta;
+      const int target = interior ? site + fs.target_delta : m_supercell.shifted_from(cell, fs.target);
       const Occupant moving = occupancy[target];
       if (moving == kEmpty) {
         rates[k] = 0.0;
