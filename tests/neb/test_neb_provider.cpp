@@ -531,8 +531,12 @@ TEST_CASE("split pairs: a key with another pair in its environment is flagged, n
   const auto crowded = catalog.key(*slot, pair, occ, bromide);
   REQUIRE(!(crowded == clean));
   const int calls = g_function_calls;
+  const auto before = provider.statistics();
   const auto& record = provider.record(crowded);
   CHECK(g_function_calls == calls);  // not computed
+  // Counted as failed, not as an NEB run.
+  CHECK(provider.statistics().computed == before.computed);
+  CHECK(provider.statistics().failed == before.failed + 1);
   CHECK(record.status == neb::HopBarrierStatus::Failed);
   CHECK(record.message.find("another pair in its environment") != std::string::npos);
   CHECK(!record.usable());
@@ -546,6 +550,13 @@ TEST_CASE("split pairs: a key with another pair in its environment is flagged, n
                                  &crowded};
   CHECK_THROWS_WITH_AS(provider.e_kra(hop), doctest::Contains("not usable: failed (split-pair hop with another pair"),
                        RuntimeError);
+  // The advice fits the cause: not the NEB settings, which do not help here.
+  CHECK_THROWS_WITH_AS(provider.e_kra(hop), doctest::Contains("Use fewer interstitials or a smaller r_env"), RuntimeError);
+  try {
+    provider.e_kra(hop);
+  } catch (const RuntimeError& e) {
+    CHECK(std::string(e.what()).find("Change the NEB settings") == std::string::npos);
+  }
 }
 
 TEST_CASE("real CI-NEB barriers: split-pair hops of CsPbI3 run to split_fmax") {

@@ -306,18 +306,22 @@ void NebBarrierProvider::compute(const EnvironmentKey& key, Entry& e) const {
   std::call_once(e.once, [&] {
     const auto start = std::chrono::steady_clock::now();
     HopBarrierRecord record;
-    if (std::string why = blocker(key); !why.empty()) {
+    std::string why = blocker(key);
+    const bool ran_neb = why.empty();
+    if (ran_neb) {
+      record = m_function(request_of(key));
+    } else {
       record.status = HopBarrierStatus::Failed;  // flagged like an NEB that failed: stops the run or blocks the hop
       record.message = std::move(why);
-    } else {
-      record = m_function(request_of(key));
     }
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
     e.record = std::move(record);
     e.ready.store(true, std::memory_order_release);
-    ++m_computed;
+    if (ran_neb) {  // statistics: "nebs" counts NEBs run; a refused key is only "failed"
+      ++m_computed;
+      m_compute_microseconds += us.count();
+    }
     if (!e.record.usable()) ++m_failed;
-    m_compute_microseconds += us.count();
   });
 }
 
@@ -341,18 +345,23 @@ bool NebBarrierProvider::contains(const EnvironmentKey& key) const {
 
 namespace {
 
-[[noreturn]] void refuse_unusable(const CacheRecord& key, const HopBarrierRecord& r) {
-  throw RuntimeError(fmt::format(
-      "the NEB barrier of hop {} (moving {}, environment {}) is not usable: {} ({}); it is never used "
-      "silently. Change the NEB settings in [barriers.neb] (images, max_steps, fmax), supply this "
-      "barrier from a table, or block such hops with [barriers.neb] on_unusable = \"block\"",
-      key.hop_class, key.moving, key.occupancy, to_string(r.status), r.message));
+[[noreturn]] void refuse_unusable(const CacheRecord& key, const HopBarrierRecord& r, bool crowded) {
+  // A key refused before any NEB (a second split pair in the environment)
+  // is not helped by NEB settings.
+  const char* remedy = crowded ? "Use fewer interstitials or a smaller r_env (the NEB cell holds one split pair), supply "
+                                 "this barrier from a table, or block such hops with [barriers.neb] on_unusable = "
+                                 "\"block\""
+                               : "Change the NEB settings in [barriers.neb] (images, max_steps, fmax), supply this "
+                                 "barrier from a table, or block such hops with [barriers.neb] on_unusable = \"block\"";
+  throw RuntimeError(fmt::format("the NEB barrier of hop {} (moving {}, environment {}) is not usable: {} ({}); it is "
+                                 "never used silently. {}",
+                                 key.hop_class, key.moving, key.occupancy, to_string(r.status), r.message, remedy));
 }
 
 }  // namespace
 
 double NebBarrierProvider::unusable(const EnvironmentKey& key, const HopBarrierRecord& r) const {
-  if (!m_settings.block_unusable) refuse_unusable(describe(key), r);
+  if (!m_settings.block_unusable) refuse_unusable(describe(key), r, !blocker(key).empty());
   ++m_table->counters.local().blocked;
   return std::numeric_limits<double>::infinity();  // rate exp(-inf) = 0, both directions
 }
