@@ -30,9 +30,10 @@ std::array<int, 3> SectorKmcEngine::sector_count_for(const lattice::CellIndex& c
 }
 
 std::array<int, 3> SectorKmcEngine::layout(const KmcModel& model, const SectorSettings& settings) {
-  if (model.on_demand())
+  if (model.provider().computes_missing())
     throw InputError("[kmc] parallel = \"sectors\": not available with barriers computed on demand (provider \"" +
-                     model.provider().name() + "\"); allowed: parallel = \"replicas\"");
+                     model.provider().name() + "\"); allowed: parallel = \"replicas\", or a complete barrier cache "
+                     "read with [barriers.neb] compute_missing = false");
   if (!(settings.window > 0) || !std::isfinite(settings.window))
     throw InputError("[kmc] sector_window = " + std::to_string(settings.window) + ": must be > 0");
   const auto& dims = model.supercell().dims();

@@ -298,6 +298,42 @@ TEST_CASE("compute_missing = false refuses a barrier the cache lacks") {
   CHECK_THROWS_WITH_AS(kmc::Simulation(spec).run(), doctest::Contains("compute_missing = false"), RuntimeError);
 }
 
+TEST_CASE("sector-parallel runs read a complete cache (compute_missing = false), never compute") {
+  // A dense small box fills the cache with every key a sparse large box can
+  // meet (all-Br X sites, vacancies alone or together within r_env); the
+  // large box then runs sector-parallel, its sectors looking barriers up
+  // from several threads at once.
+  const std::string path = temp_path("hkmc_cache_sectors");
+  std::filesystem::remove(path);
+  auto fill = test::perovskite_spec(5.76, 6, {{"Br", 1.0}}, 30, 20000);
+  fill.barriers.provider = "test_neb";
+  fill.barriers.r_env_angstrom = 3.6;
+  fill.barriers.neb.cache_file = path;
+  std::int64_t keys = 0;
+  {
+    kmc::Simulation sim(fill);
+    (void)sim.run();
+    keys = sim.model().provider().statistics().computed;
+  }
+  REQUIRE(keys > 1);
+  auto spec = test::perovskite_spec(5.76, 16, {{"Br", 1.0}}, 2, 20000);
+  spec.barriers = fill.barriers;
+  spec.kmc.parallel = "sectors";
+  // Barriers that may be computed on demand stay refused with sectors.
+  CHECK_THROWS_WITH_AS(kmc::Simulation(spec).run(), doctest::Contains("compute_missing = false"), InputError);
+  spec.barriers.neb.compute_missing = false;
+  kmc::Simulation sim(spec);
+  const auto results = sim.run();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].events >= 20000);
+  const auto stats = sim.model().provider().statistics();
+  CHECK(stats.loaded == keys);
+  CHECK(stats.computed == 0);
+  CHECK(stats.misses == 0);
+  CHECK(stats.hits > 20000);
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("runs of one process with the same neb settings share one cache (sweep points)") {
   // Two simulations at different temperatures: the second computes nothing.
   auto spec = test::perovskite_spec(5.76, 4, {{"Br", 1.0}}, 1, 50);

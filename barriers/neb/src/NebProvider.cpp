@@ -532,6 +532,7 @@ class SharedNebProvider final : public barriers::BarrierProvider {
   void check(const lattice::HopCatalog& catalog) const override { m_shared->check(catalog); }
   void attach(const lattice::HopCatalog& catalog) override { m_shared->attach(catalog); }
   bool on_demand() const override { return true; }
+  bool computes_missing() const override { return m_shared->computes_missing(); }
   std::optional<double> find(const barriers::HopContext& hop) const override { return m_shared->find(hop); }
   void prepare(std::span<const EnvironmentKey> keys) const override { m_shared->prepare(keys); }
   barriers::ProviderStatistics statistics() const override { return m_shared->statistics(); }

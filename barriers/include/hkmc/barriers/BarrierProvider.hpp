@@ -69,6 +69,10 @@ class BarrierProvider {
   // at once (in parallel), after which e_kra() finds them. For the others
   // find() is e_kra() and prepare() does nothing.
   virtual bool on_demand() const { return false; }
+  // Whether a lookup may compute a barrier (run an NEB). A provider for which
+  // it is false only reads, and its e_kra() may be called from several
+  // threads at once (the sector-parallel engine).
+  virtual bool computes_missing() const { return on_demand(); }
   virtual std::optional<double> find(const HopContext& hop) const { return e_kra(hop); }
   virtual void prepare(std::span<const lattice::EnvironmentKey> /*keys*/) const {}
   virtual ProviderStatistics statistics() const { return {}; }

@@ -31,6 +31,7 @@ class PerturbedProvider final : public BarrierProvider {
   void check(const lattice::HopCatalog& catalog) const override { m_inner->check(catalog); }
   void attach(const lattice::HopCatalog& catalog) override { m_inner->attach(catalog); }
   bool on_demand() const override { return m_inner->on_demand(); }
+  bool computes_missing() const override { return m_inner->computes_missing(); }
   std::optional<double> find(const HopContext& hop) const override;
   void prepare(std::span<const lattice::EnvironmentKey> keys) const override { m_inner->prepare(keys); }
   ProviderStatistics statistics() const override { return m_inner->statistics(); }

@@ -50,6 +50,8 @@ class NebBarrierProvider final : public barriers::BarrierProvider {
   void check(const lattice::HopCatalog& catalog) const override;
   void attach(const lattice::HopCatalog& catalog) override;
   bool on_demand() const override { return true; }
+  // With compute_missing = false the cache is only read (a missing key is an error).
+  bool computes_missing() const override { return m_settings.compute_missing; }
   std::optional<double> find(const barriers::HopContext& hop) const override;
   void prepare(std::span<const lattice::EnvironmentKey> keys) const override;
   barriers::ProviderStatistics statistics() const override;
