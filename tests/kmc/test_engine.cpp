@@ -251,7 +251,8 @@ TEST_CASE("incremental rates equal a full recompute: with a lattice Hamiltonian"
 TEST_CASE("incremental rates equal a full recompute: pair-only Hamiltonian (the vacancy-hop kernel)") {
   // Without triplets, vacancies away from the faces take the engine's
   // vacancy-hop kernel (KmcModel::vacancy_hops); 8³ cells so that most do.
-  // Point terms and "Va" pairs give the target's part every piece it can have.
+  // Point terms and "Va" pairs give the target's part every piece it can
+  // have; a shell-1 "Va"-I pair gives I hops a non-zero bond part.
   auto spec = mixed_spec_tabulated();
   spec.lattice.supercell = {8, 8, 8};
   spec.defects.vacancies = 60;
@@ -261,6 +262,7 @@ TEST_CASE("incremental rates equal a full recompute: pair-only Hamiltonian (the 
                          "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.01\n"
                          "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 3\nspecies = [\"Br\", \"Br\"]\nJ = -0.004\n"
                          "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 2\nspecies = [\"Va\", \"Br\"]\nJ = -0.03\n"
+                         "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 1\nspecies = [\"Va\", \"I\"]\nJ = 0.015\n"
                          "[[pair]]\nsublattices = [\"X\", \"i\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.02\n";
   spec.energy.hamiltonian_file = path.string();
   kmc::Simulation sim(spec);
