@@ -230,9 +230,8 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
         have_origin |= 1u << moving;
       }
       const KmcModel::VacancyHop& hop = hops[fs.table_base + moving * codes];
-      const std::uint8_t* counts = pair_field + static_cast<std::size_t>(target) * stride;
-      double target_part = hop.target_point;
-      for (int w = 0; w < hop.n_weights; ++w) target_part += counts[hop.weights[w].index] * hop.weights[w].j_difference;
+      const double target_part = barriers::LatticeHamiltonian::add_weighted_counts(
+          hop.target_point, hop.weights, pair_field + static_cast<std::size_t>(target) * stride);
       double delta_e = 0.0;  // LatticeHamiltonian::combine's order
       delta_e += origin_part[moving];
       delta_e += target_part;

@@ -156,13 +156,9 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
           for (int moving = 1; moving < m_codes; ++moving) {
             const auto s = static_cast<Occupant>(moving);
             const int i = cache_index(m, k, s, 0);
-            const auto weights = m_hamiltonian->site_weights(slot.target.mobile, s, kEmpty);
-            m_vacancy_hops[i] = VacancyHop{m_e_kra_table[i],
-                                           m_work_table[i],
-                                           m_bond_table[i],
+            m_vacancy_hops[i] = VacancyHop{m_e_kra_table[i], m_work_table[i], m_bond_table[i],
                                            m_hamiltonian->point_difference(slot.target.mobile, s, kEmpty),
-                                           weights.data(),
-                                           static_cast<int>(weights.size())};
+                                           m_hamiltonian->site_weights(slot.target.mobile, s, kEmpty)};
           }
         }
     }

@@ -128,8 +128,7 @@ class LatticeHamiltonian {
   double site_part(int mobile, lattice::Occupant before, lattice::Occupant after, const std::uint8_t* field) const {
     double part = point_difference(mobile, before, after);
     if (before == after || !field) return part;
-    for (const FieldWeight& w : site_weights(mobile, before, after)) part += field[w.index] * w.j_difference;
-    return part;
+    return add_weighted_counts(part, site_weights(mobile, before, after), field);
   }
   // site_part's pieces, for callers that tabulate a hop's constant part:
   // the point difference, and the non-zero weights it multiplies the counts
@@ -146,6 +145,12 @@ class LatticeHamiltonian {
   std::span<const FieldWeight> site_weights(int mobile, lattice::Occupant before, lattice::Occupant after) const {
     const auto [begin, end] = m_weight_range[weight_range_index(mobile, before, after)];
     return {m_field_weights.data() + begin, m_field_weights.data() + end};
+  }
+  // part + Σ field[w.index] * w.j_difference, in the weights' order (the one
+  // sum of site_part, for callers that keep the weights themselves).
+  static double add_weighted_counts(double part, std::span<const FieldWeight> weights, const std::uint8_t* field) {
+    for (const FieldWeight& w : weights) part += field[w.index] * w.j_difference;
+    return part;
   }
   // ΔE from the site parts (parts[k] of sites[k]): their sum, the clusters
   // among the changed sites (bond_part), and the triplets.

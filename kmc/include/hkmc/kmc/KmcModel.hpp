@@ -191,8 +191,7 @@ class KmcModel {
   struct VacancyHop {
     double e_kra, work, bond;
     double target_point;  // LatticeHamiltonian::point_difference of the target (s -> Va)
-    const barriers::LatticeHamiltonian::FieldWeight* weights;  // of the target (s -> Va)
-    int n_weights;
+    std::span<const barriers::LatticeHamiltonian::FieldWeight> weights;  // of the target (s -> Va)
   };
   // Null unless every slot of basis site `mobile` is a vacancy hop and the
   // rates qualify (above).
