@@ -400,20 +400,35 @@ void KmcEngine::execute(const PlannedEvent& event) {
   };
   // The hop's impact list: rows of consecutive sites, each tested against
   // the defect bitmap (one bit a site: stays in L1 where the occupancy would
-  // not) a word at a time; near a face along the fastest axis, where a row's
-  // sites are not consecutive, member by member.
+  // not) a word at a time. Near a face along the fastest axis a row wraps
+  // once (when a column of the box holds at least 64 sites): its members up
+  // to the face are consecutive from its start, the rest from the column's
+  // first site. In smaller boxes, member by member.
   const auto& list = m_model.impact_list(m_supercell.mobile_of(origin), event.slot);
   const bool interior = m_supercell.interior(origin_cell, list.reach);
   const int nz = m_supercell.dims()[2];
+  const int column_sites = nz * m_supercell.mobile_count();
   const bool rows_consecutive = origin_cell[2] >= list.z_reach && origin_cell[2] < nz - list.z_reach;
   const auto frame = m_supercell.frame(origin_cell, interior ? 0 : list.reach);
+  // Members of `row` whose bits (from `shift` on) are in `members`, the window starting at site `base`.
+  auto scan = [&](const KmcModel::ImpactRow& row, int base, std::uint64_t members, int shift) {
+    for (std::uint64_t hits = defect_window(base) & members; hits; hits &= hits - 1) {
+      const int bit = std::countr_zero(hits);
+      const int member = row.first + std::popcount(row.members & ((std::uint64_t{1} << (bit + shift)) - 1));
+      impact(m_defect_at_site.find(base + bit), list.slots[member]);
+    }
+  };
   for (const auto& row : list.rows) {
     if (rows_consecutive) {
-      const int start = interior ? origin + row.delta : frame.site(row.start);
-      for (std::uint64_t hits = defect_window(start) & row.members; hits; hits &= hits - 1) {
-        const int bit = std::countr_zero(hits);
-        const int member = row.first + std::popcount(row.members & ((std::uint64_t{1} << bit) - 1));
-        impact(m_defect_at_site.find(start + bit), list.slots[member]);
+      scan(row, interior ? origin + row.delta : frame.site(row.start), row.members, 0);
+    } else if (column_sites >= 64) {
+      const int start = frame.site(row.start);
+      const int before_face = column_sites - start % column_sites;  // sites from start to the column's end
+      if (before_face >= 64) {
+        scan(row, start, row.members, 0);
+      } else {
+        scan(row, start, row.members & ((std::uint64_t{1} << before_face) - 1), 0);
+        scan(row, start + before_face - column_sites, row.members >> before_face, before_face);
       }
     } else {
       for (int member = row.first, end = row.first + row.count; member < end; ++member) {

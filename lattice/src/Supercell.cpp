@@ -18,27 +18,20 @@ Supercell::Supercell(Crystal crystal, CellIndex dims)
     if (dims[d] < 1) throw InputError("supercell dimensions must be >= 1");
     sites *= dims[d];
   }
-  for (int d = 0; d < 3; ++d) {
-    for (int v = -kWrapReach; v < dims[d] + kWrapReach; ++v)
-      m_wrap[d].push_back(((v % dims[d]) + dims[d]) % dims[d]);
-  }
   // Site indices are 32-bit.
   if (sites > std::numeric_limits<int>::max() / 2) {
     throw InputError("supercell has " + std::to_string(sites) +
                      " mobile sites; at most " +
                      std::to_string(std::numeric_limits<int>::max() / 2) + " are supported");
   }
-}
-
-Supercell::Frame Supercell::frame(const CellIndex& cell, int reach) const {
-  static_assert(kFrameReach <= kWrapReach);
-  if (reach < 0 || reach > kFrameReach) throw std::logic_error("Supercell::frame: reach beyond kFrameReach");
-  const int stride[3] = {m_dims[1] * m_dims[2] * m_mobile_count, m_dims[2] * m_mobile_count, m_mobile_count};
-  Frame f;
-  for (int d = 0; d < 3; ++d)
-    for (int o = -reach; o <= reach; ++o)
-      f.m_base[d][o + kFrameReach] = m_wrap[d][cell[d] + o + kWrapReach] * stride[d];
-  return f;
+  // After the size check: the strides fit an int.
+  const int stride[3] = {dims[1] * dims[2] * m_mobile_count, dims[2] * m_mobile_count, m_mobile_count};
+  for (int d = 0; d < 3; ++d) {
+    for (int v = -kWrapReach; v < dims[d] + kWrapReach; ++v) {
+      m_wrap[d].push_back(((v % dims[d]) + dims[d]) % dims[d]);
+      m_wrapped_part[d].push_back(m_wrap[d].back() * stride[d]);
+    }
+  }
 }
 
 Eigen::Vector3d Supercell::cell_frac(int site) const {

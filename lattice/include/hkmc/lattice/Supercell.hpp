@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 #include <array>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -65,24 +66,30 @@ class Supercell {
     return n;
   }
 
-  // The sites at offsets of at most `reach` cells (any axis) from one cell,
-  // with the periodic wrap done once per axis and offset: loops over many
-  // offsets near the box faces then add three table entries per site
-  // instead of wrapping each one.
+  // The sites at offsets of at most `reach` cells (any axis) from one cell:
+  // three pointers into per-axis tables of wrapped, pre-scaled index parts,
+  // so loops over many offsets near the box faces add three table entries
+  // per site instead of wrapping each one, and making a frame costs nothing.
+  // A frame reads the Supercell's tables: it must not outlive it.
   static constexpr int kFrameReach = 16;
   class Frame {
    public:
     int site(const SiteOffset& o) const {
-      return m_base[0][o.cell[0] + kFrameReach] + m_base[1][o.cell[1] + kFrameReach] +
-             m_base[2][o.cell[2] + kFrameReach] + o.mobile;
+      return m_base[0][o.cell[0]] + m_base[1][o.cell[1]] + m_base[2][o.cell[2]] + o.mobile;
     }
 
    private:
     friend class Supercell;
-    std::array<std::array<int, 2 * kFrameReach + 1>, 3> m_base;
+    std::array<const int*, 3> m_base;  // m_base[d][o] = the index part of cell coordinate c_d + o
   };
   // reach <= kFrameReach (throws std::logic_error otherwise: callers check).
-  Frame frame(const CellIndex& cell, int reach) const;
+  Frame frame(const CellIndex& cell, int reach) const {
+    static_assert(kFrameReach <= kWrapReach);
+    if (reach < 0 || reach > kFrameReach) throw std::logic_error("Supercell::frame: reach beyond kFrameReach");
+    Frame f;
+    for (int d = 0; d < 3; ++d) f.m_base[d] = m_wrapped_part[d].data() + cell[d] + kWrapReach;
+    return f;
+  }
 
   // Index difference between the site at `offset` from a site of basis
   // `from_mobile` and that site, valid whenever no periodic wrap occurs, i.e.
@@ -118,6 +125,7 @@ class Supercell {
   CellIndex m_dims;
   int m_mobile_count;
   std::array<std::vector<int>, 3> m_wrap;  // m_wrap[d][v + kWrapReach] = v mod n_d
+  std::array<std::vector<int>, 3> m_wrapped_part;  // m_wrap[d][...] times the index stride of axis d
 };
 
 }  // namespace hkmc::lattice
