@@ -124,6 +124,7 @@ class Reader {
 constexpr std::uint32_t kStateMagic = 0x53524b48;        // "HKRS"
 constexpr std::uint32_t kSegregationMagic = 0x47534b48;  // "HKSG"
 constexpr std::uint32_t kCrossingMagic = 0x58434b48;     // "HKCX"
+constexpr std::uint32_t kSectorMagic = 0x43534b48;       // "HKSC"
 
 // The optional per-replica datasets (/segregation, /crossings): a marker, the
 // replica count, then each replica's part; `what` names them in messages.
@@ -276,6 +277,12 @@ std::vector<std::uint8_t> checkpoint_image(const std::string& tmp, const Checkpo
     dataset(g.id(), "time_s", time);
     dataset(g.id(), "started", started);
     dataset(g.id(), "finished", finished);
+    std::vector<std::int64_t> cycles;
+    for (const auto& r : c.replicas)
+      if (r.sector) cycles.resize(c.replicas.size(), 0);
+    for (std::size_t i = 0; i < cycles.size(); ++i)
+      if (c.replicas[i].sector) cycles[i] = c.replicas[i].sector->cycles;
+    if (!cycles.empty()) dataset(g.id(), "sector_cycles", cycles);
   }
   dataset(root, "state", state);
   // Segregation samples ride in their own dataset, present only when a run
@@ -286,6 +293,9 @@ std::vector<std::uint8_t> checkpoint_image(const std::string& tmp, const Checkpo
   bool crossings = false;  // likewise
   for (const auto& r : c.replicas) crossings = crossings || r.crossings.planes > 0;
   if (crossings) dataset(root, "crossings", encode_crossing_states(c.replicas));
+  bool sectors = false;  // sector-parallel runs only: serial checkpoints stay as they were
+  for (const auto& r : c.replicas) sectors = sectors || r.sector.has_value();
+  if (sectors) dataset(root, "sectors", encode_sector_states(c.replicas));
   auto image = file_image(root, tmp);
   seal(image);
   return image;
@@ -472,6 +482,39 @@ void decode_crossing_states(std::span<const std::uint8_t> bytes, std::vector<Rep
   });
 }
 
+std::vector<std::uint8_t> encode_sector_states(const std::vector<ReplicaState>& replicas) {
+  return encode_section(kSectorMagic, replicas, [](Writer& w, const ReplicaState& r) {
+    w.put<std::uint8_t>(r.sector.has_value());
+    if (!r.sector) return;
+    const SectorState& s = *r.sector;
+    for (int k : s.sectors) w.put<std::int32_t>(k);
+    w.put(s.window_s);
+    w.put(s.max_rate_hz);
+    w.put(s.cycles);
+    w.put_vector(s.offsets);
+    w.put_vector(s.defects);
+  });
+}
+
+void decode_sector_states(std::span<const std::uint8_t> bytes, std::vector<ReplicaState>& replicas) {
+  decode_section(bytes, kSectorMagic, "sector states", replicas, [](Reader& r, ReplicaState& replica) {
+    if (!r.get_bool()) return;
+    if (!replica.started) Reader::fail("sector states: a replica that never started has one");
+    SectorState& s = replica.sector.emplace();
+    for (int& k : s.sectors) k = r.get<std::int32_t>();
+    s.window_s = r.get<double>();
+    s.max_rate_hz = r.get<double>();
+    s.cycles = r.get<std::int64_t>();
+    s.offsets = r.get_vector<std::int64_t>();
+    s.defects = r.get_vector<std::int32_t>();
+    // The engine checks the lists against the defects and the layout on
+    // resume; here only what needs no model.
+    if (s.cycles < 0 || !(s.window_s > 0) || !(s.max_rate_hz >= 0) || s.offsets.empty() || s.offsets.front() != 0 ||
+        s.offsets.back() != static_cast<std::int64_t>(s.defects.size()))
+      Reader::fail("sector states are inconsistent (window, cycle count or list offsets)");
+  });
+}
+
 std::string run_fingerprint(const RunSpec& s) {
   std::ostringstream out;
   auto line = [&](const std::string& key, const std::string& value) { out << key << " = " << value << "\n"; };
@@ -542,6 +585,15 @@ std::string run_fingerprint(const RunSpec& s) {
   line("kmc.field", fmt::format("[{}, {}, {}]", num(k.field_v_per_angstrom[0]), num(k.field_v_per_angstrom[1]),
                                 num(k.field_v_per_angstrom[2])));
   for (const auto& [name, q] : k.charges_e) line("kmc.charges." + name, num(q));
+  // Sector runs only, so serial fingerprints (and their checkpoints) stay as
+  // they were. The layout, window and order shape a sector trajectory; a
+  // sector checkpoint must not continue serially, nor the reverse.
+  if (k.parallel == "sectors") {
+    line("kmc.parallel", k.parallel);
+    line("kmc.sectors", fmt::format("[{}, {}, {}]", k.sectors[0], k.sectors[1], k.sectors[2]));
+    line("kmc.sector_window", num(k.sector_window));
+    line("kmc.sector_order", k.sector_order);
+  }
   const auto& o = s.output;
   line("output.every", std::to_string(o.every_events));
   line("output.every_s", num(o.every_s));
@@ -659,6 +711,8 @@ Checkpoint read_checkpoint_image(std::span<const std::uint8_t> file_bytes, const
       decode_segregation_states(read_bytes_dataset(root, "segregation", name, image.size()), c.replicas);
     if (has_link(root, "crossings"))
       decode_crossing_states(read_bytes_dataset(root, "crossings", name, image.size()), c.replicas);
+    if (has_link(root, "sectors"))
+      decode_sector_states(read_bytes_dataset(root, "sectors", name, image.size()), c.replicas);
   } catch (const InputError& e) {
     refuse(name, e.what());
   }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "hkmc/common/Error.hpp"
+#include "ReplicaAttention.hpp"
 
 namespace hkmc::kmc {
 ReplicaResult replica_result(const KmcEngine& engine, const DiffusionObserver& observer,
@@ -38,56 +39,6 @@ ReplicaResult replica_result(const KmcEngine& engine, const DiffusionObserver& o
   return r;
 }
 
-namespace {
-
-// Answers the hooks between two events; true: pause now.
-class Attention {
- public:
-  Attention(const ReplicaHooks& hooks, std::int64_t events) : m_hooks(hooks) {
-    if (hooks.checkpoint_every > 0 && hooks.checkpoint_due)
-      m_next_checkpoint = (events / hooks.checkpoint_every + 1) * hooks.checkpoint_every;
-    m_seen_request = hooks.snapshot_seen;
-    update_mark();
-  }
-
-  // Cheap test, every event.
-  bool needed(std::int64_t events) const {
-    return events >= m_mark || (m_hooks.stop && m_hooks.stop->load(std::memory_order_relaxed)) ||
-           (m_hooks.snapshot_request &&
-            m_hooks.snapshot_request->load(std::memory_order_relaxed) != m_seen_request);
-  }
-
-  template <class Snapshot>
-  bool pause(std::int64_t events, const Snapshot& snapshot) {
-    if (m_hooks.pause_at_events && events >= *m_hooks.pause_at_events) return true;
-    if (m_hooks.stop && m_hooks.stop->load()) return true;
-    if (events >= m_next_checkpoint) {
-      m_hooks.checkpoint_due->store(true);
-      m_next_checkpoint += m_hooks.checkpoint_every;
-    }
-    if (m_hooks.snapshot_request) {
-      const std::uint64_t request = m_hooks.snapshot_request->load();
-      if (request != m_seen_request) {
-        m_seen_request = request;
-        if (m_hooks.on_snapshot) m_hooks.on_snapshot(request, snapshot());
-      }
-    }
-    update_mark();
-    return false;
-  }
-
- private:
-  void update_mark() {
-    m_mark = std::min(m_next_checkpoint, m_hooks.pause_at_events.value_or(kNever));
-  }
-  static constexpr std::int64_t kNever = INT64_MAX;
-  const ReplicaHooks& m_hooks;
-  std::int64_t m_next_checkpoint = kNever;
-  std::int64_t m_mark = kNever;
-  std::uint64_t m_seen_request = 0;
-};
-
-}  // namespace
 
 TransportConditions transport_conditions(const KmcModel& model) {
   TransportConditions c;
@@ -104,6 +55,9 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
   if (control.steps.has_value() == control.time_s.has_value())
     throw Error("run_replica: exactly one of steps and time must be set");
   if (control.blocks < 1) throw Error("run_replica: blocks must be >= 1");
+  if (from.started && from.sector)
+    throw Error("replica state was taken from a sector-parallel run ([kmc] parallel = \"sectors\"): it "
+                "continues only with parallel = \"sectors\"");
   const int replica = from.replica;
   const auto start = std::chrono::steady_clock::now();
   KmcEngine engine(model, std::move(initial), seed, static_cast<std::uint32_t>(replica));
@@ -160,7 +114,7 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
     s.wall_s = wall();
     return s;
   };
-  Attention attention(hooks, engine.events());
+  detail::ReplicaAttention attention(hooks, engine.events());
 
   if (!finished && control.time_s) {
     const double t_end = *control.time_s;

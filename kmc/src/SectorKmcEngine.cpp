@@ -7,6 +7,8 @@
 #include <limits>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "hkmc/common/Error.hpp"
 
 namespace hkmc::kmc {
@@ -67,7 +69,105 @@ SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settin
       m_seed(seed),
       m_replica(replica),
       m_stride(engine.m_stride) {
-  m_counts = layout(m_model, settings);
+  set_up();
+  const int n_defects = static_cast<int>(engine.m_defects.size());
+  for (int d = 0; d < n_defects; ++d) {
+    const int region = region_of(engine.m_defect_cell[d]);
+    m_sectors[region / kTypes].defects[region % kTypes].push_back(d);
+  }
+  // Γ_max: the fastest single hop of the starting configuration (a maximum,
+  // so the same whatever the split of the work).
+  std::vector<double> sector_max(m_sectors.size(), 0.0);
+  tbb::parallel_for(0, static_cast<int>(m_sectors.size()), [&](int k) {
+    for (const auto& list : m_sectors[k].defects)
+      for (int d : list) {
+        refresh(d, m_sectors[k].scratch);
+        for (int j = 0; j < m_stride; ++j)
+          sector_max[k] = std::max(sector_max[k], m_rates[static_cast<std::size_t>(d) * m_stride + j]);
+      }
+  });
+  m_max_rate_hz = *std::max_element(sector_max.begin(), sector_max.end());
+  m_window_s = m_max_rate_hz > 0 ? settings.window / m_max_rate_hz : std::numeric_limits<double>::infinity();
+}
+
+SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settings, std::uint64_t seed,
+                                 std::uint32_t replica, const SectorState& resume)
+    : m_engine(engine),
+      m_model(engine.model()),
+      m_supercell(engine.model().supercell()),
+      m_settings(settings),
+      m_seed(seed),
+      m_replica(replica),
+      m_stride(engine.m_stride) {
+  set_up();
+  check(resume);
+  for (std::size_t r = 0; r + 1 < resume.offsets.size(); ++r)
+    m_sectors[r / kTypes].defects[r % kTypes].assign(resume.defects.begin() + resume.offsets[r],
+                                                     resume.defects.begin() + resume.offsets[r + 1]);
+  m_max_rate_hz = resume.max_rate_hz;
+  m_window_s = resume.window_s;
+  m_cycles = resume.cycles;
+  // Every defect starts stale: rates are a pure function of the occupancy,
+  // so computing them on first use gives the bits the cached ones had.
+}
+
+void SectorKmcEngine::check(const SectorState& resume) const {
+  auto refuse = [](const std::string& why) { throw Error("sector state does not fit the run: " + why); };
+  auto triple = [](const std::array<int, 3>& a) { return fmt::format("[{}, {}, {}]", a[0], a[1], a[2]); };
+  if (resume.sectors != m_counts)
+    refuse("taken with sectors " + triple(resume.sectors) + ", this run has " + triple(m_counts));
+  // τ = window / Γ_max exactly as the fresh constructor computes it: a state
+  // from another sector_window, or a damaged τ, does not match.
+  const double tau = resume.max_rate_hz > 0 ? m_settings.window / resume.max_rate_hz
+                                            : std::numeric_limits<double>::infinity();
+  if (!(resume.max_rate_hz >= 0) || !std::isfinite(resume.max_rate_hz) || !(resume.window_s == tau))
+    refuse(fmt::format("window {} s with a fastest rate of {} Hz, but sector_window = {} gives {} s",
+                       resume.window_s, resume.max_rate_hz, m_settings.window, tau));
+  if (resume.cycles < 0) refuse("negative cycle count " + std::to_string(resume.cycles));
+  const std::size_t regions = m_sectors.size() * kTypes;
+  const std::size_t n_defects = m_engine.m_defects.size();
+  if (resume.offsets.size() != regions + 1)
+    refuse(std::to_string(resume.offsets.size()) + " list offsets for " + std::to_string(regions) + " regions");
+  if (resume.defects.size() != n_defects)
+    refuse(std::to_string(resume.defects.size()) + " listed defects, the engine has " + std::to_string(n_defects));
+  if (resume.offsets.front() != 0 || resume.offsets.back() != static_cast<std::int64_t>(n_defects))
+    refuse("the list offsets do not span the defect list");
+  std::vector<std::uint8_t> seen(n_defects, 0);
+  for (std::size_t r = 0; r < regions; ++r) {
+    if (resume.offsets[r + 1] < resume.offsets[r] || resume.offsets[r + 1] > static_cast<std::int64_t>(n_defects))
+      refuse("the list offsets decrease or pass the end of the list");
+    for (auto i = resume.offsets[r]; i < resume.offsets[r + 1]; ++i) {
+      const std::int32_t d = resume.defects[static_cast<std::size_t>(i)];
+      if (d < 0 || static_cast<std::size_t>(d) >= n_defects) refuse("defect id " + std::to_string(d) + " out of range");
+      if (seen[d]++) refuse("defect " + std::to_string(d) + " is listed twice");
+      if (region_of(m_engine.m_defect_cell[d]) != static_cast<int>(r))
+        refuse("defect " + std::to_string(d) + " is listed in sector " + std::to_string(r / kTypes) +
+               ", sub-sector " + std::to_string(r % kTypes) + ", but its site lies elsewhere");
+    }
+  }
+}
+
+SectorState SectorKmcEngine::state() const {
+  SectorState s;
+  s.sectors = m_counts;
+  s.window_s = m_window_s;
+  s.max_rate_hz = m_max_rate_hz;
+  s.cycles = m_cycles;
+  s.offsets.reserve(m_sectors.size() * kTypes + 1);
+  s.offsets.push_back(0);
+  s.defects.reserve(m_engine.m_defects.size());
+  for (const auto& sector : m_sectors)
+    for (const auto& list : sector.defects) {
+      s.defects.insert(s.defects.end(), list.begin(), list.end());
+      s.offsets.push_back(static_cast<std::int64_t>(s.defects.size()));
+    }
+  return s;
+}
+
+void SectorKmcEngine::set_up() {
+  const auto& engine = m_engine;
+  const std::uint32_t replica = m_replica;
+  m_counts = layout(m_model, m_settings);
   if (replica >= (1u << (32 - kSectorBits)))
     throw InputError("[kmc] parallel = \"sectors\": at most " + std::to_string(1u << (32 - kSectorBits)) +
                      " replicas");
@@ -106,23 +206,6 @@ SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settin
   m_leaf.assign(n_defects, -1);
   m_total.assign(n_defects, 0.0);
   m_fresh.assign(n_defects, 0);
-  for (int d = 0; d < n_defects; ++d) {
-    const int region = region_of(engine.m_defect_cell[d]);
-    m_sectors[region / kTypes].defects[region % kTypes].push_back(d);
-  }
-  // Γ_max: the fastest single hop of the starting configuration (a maximum,
-  // so the same whatever the split of the work).
-  std::vector<double> sector_max(m_sectors.size(), 0.0);
-  tbb::parallel_for(0, static_cast<int>(m_sectors.size()), [&](int k) {
-    for (const auto& list : m_sectors[k].defects)
-      for (int d : list) {
-        refresh(d, m_sectors[k].scratch);
-        for (int j = 0; j < m_stride; ++j)
-          sector_max[k] = std::max(sector_max[k], m_rates[static_cast<std::size_t>(d) * m_stride + j]);
-      }
-  });
-  m_max_rate_hz = *std::max_element(sector_max.begin(), sector_max.end());
-  m_window_s = m_max_rate_hz > 0 ? settings.window / m_max_rate_hz : std::numeric_limits<double>::infinity();
 }
 
 double SectorKmcEngine::refresh(int d, KmcModel::RateScratch& scratch) {

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string>
 
 #include "hkmc/common/Error.hpp"
+#include "ReplicaAttention.hpp"
 
 namespace hkmc::kmc {
 
@@ -13,11 +16,20 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
   if (control.steps.has_value() == control.time_s.has_value())
     throw Error("advance_sector_replica: exactly one of steps and time must be set");
   if (control.blocks < 1) throw Error("advance_sector_replica: blocks must be >= 1");
-  if (from.started) throw Error("sector-parallel runs cannot resume from a replica state");
+  if (from.started && !from.sector)
+    throw Error("replica state was taken from a serial run ([kmc] parallel = \"replicas\"): it continues only "
+                "with parallel = \"replicas\"");
   const int replica = from.replica;
   const auto start = std::chrono::steady_clock::now();
   KmcEngine engine(model, std::move(initial), seed, static_cast<std::uint32_t>(replica));
-  SectorKmcEngine sectors(engine, settings, seed, static_cast<std::uint32_t>(replica));
+  std::optional<SectorKmcEngine> sectors_storage;
+  if (from.started) {
+    engine.restore(from.engine);
+    sectors_storage.emplace(engine, settings, seed, static_cast<std::uint32_t>(replica), *from.sector);
+  } else {
+    sectors_storage.emplace(engine, settings, seed, static_cast<std::uint32_t>(replica));
+  }
+  SectorKmcEngine& sectors = *sectors_storage;
   DiffusionObserver observer(engine, control.profile_axis);
   SegregationObserver segregation(model.supercell(), static_cast<int>(model.species().size()) + 1,
                                   control.segregation);
@@ -25,20 +37,49 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
     observer.sample(engine, engine.time_s());
     if (control.segregation.any()) segregation.sample(engine.occupancy());
   };
+  if (from.started) {
+    observer.restore(from.observer);
+    if (control.segregation.any() && from.segregation.size() != from.observer.samples.size())
+      throw Error("observer state does not fit the run: " + std::to_string(from.segregation.size()) +
+                  " segregation samples for " + std::to_string(from.observer.samples.size()) + " time samples");
+    segregation.restore(from.segregation);
+  } else {
+    sample();
+  }
   auto report = [&](double fraction) {
     if (hooks.progress) hooks.progress->store(static_cast<std::int64_t>(std::clamp(fraction, 0.0, 1.0) * 1e6));
   };
-  auto stop_requested = [&] { return hooks.stop && hooks.stop->load(std::memory_order_relaxed); };
-  sample();
   const int blocks = control.blocks;
-  int block = 0;
-  bool finished = false, stalled = false;
-  if (control.time_s) {
+  int block = from.started ? from.block : 0;
+  if (block < 0 || block > blocks) throw Error("replica state: block index out of range");
+  bool finished = from.finished, stalled = from.stalled;
+  double next_sample_s = from.next_sample_s;  // time runs
+  auto wall = [&] {
+    return from.wall_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  // Taken at cycle ends only, where no defect is between two sectors' lists.
+  auto state = [&] {
+    ReplicaState s;
+    s.replica = replica;
+    s.started = true;
+    s.finished = finished;
+    s.stalled = stalled;
+    s.engine = engine.state();
+    s.observer = observer.state();
+    s.segregation = segregation.samples();
+    s.block = block;
+    s.next_sample_s = next_sample_s;
+    s.wall_s = wall();
+    s.sector = sectors.state();
+    return s;
+  };
+  detail::ReplicaAttention attention(hooks, engine.events());
+  if (!finished && control.time_s) {
     const double t_end = *control.time_s;
     const double interval = control.every_s > 0 ? control.every_s : t_end / std::max(1, control.samples);
-    double next_sample = interval;
+    if (!from.started) next_sample_s = interval;
     auto block_end = [&](int b) { return t_end * (b + 1) / blocks; };
-    while (!stop_requested()) {
+    while (!attention.pause(engine.events(), state)) {
       const double left = t_end - engine.time_s();
       if (left <= sectors.window_s()) {
         sectors.run_cycle(left);
@@ -47,7 +88,7 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
         sectors.run_cycle();
       }
       const double t = engine.time_s();
-      for (; next_sample <= t * (1 + 1e-12); next_sample += interval) sample();
+      for (; next_sample_s <= t * (1 + 1e-12); next_sample_s += interval) sample();
       for (; block < blocks && block_end(block) <= t * (1 + 1e-12); ++block) observer.close_block(engine, t);
       report(t / t_end);
       if (t >= t_end) {
@@ -55,13 +96,15 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
         break;
       }
     }
-  } else {
+  } else if (!finished) {
     const std::int64_t n = *control.steps;
     const std::int64_t interval =
         control.every_events > 0 ? control.every_events : std::max<std::int64_t>(1, n / std::max(1, control.samples));
-    std::int64_t next_sample = interval;
+    // The first multiple of the interval not yet sampled: a function of the
+    // events done at a cycle end, so a resumed run finds it again.
+    std::int64_t next_sample = (engine.events() / interval + 1) * interval;
     auto block_end = [&](int b) { return n * (b + 1) / blocks; };
-    while (!stop_requested()) {
+    while (!attention.pause(engine.events(), state)) {
       sectors.run_cycle();
       if (sectors.stalled()) {
         stalled = finished = true;
@@ -80,20 +123,13 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
     }
     if (finished && observer.samples().back().events != engine.events()) sample();
   }
-  if (finished) {
+  if (finished && !from.finished) {
     for (; block < blocks; ++block) observer.close_block(engine, engine.time_s());
-    report(1.0);
   }
+  if (finished) report(1.0);
   sectors.finish();
-  // Sector runs do not resume, so the state carries no engine or observer
-  // snapshot (copies of every site), only where the replica stands.
   ReplicaOutcome out;
-  out.state.replica = replica;
-  out.state.started = true;
-  out.state.finished = finished;
-  out.state.stalled = stalled;
-  out.state.block = block;
-  out.state.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.state = state();
   out.result = replica_result(engine, observer, segregation, std::nullopt, {}, replica, out.state.wall_s, stalled);
   return out;
 }

@@ -361,6 +361,13 @@ MemoryEstimate check_memory(const RunSpec& spec, double sites, double available_
 }
 
 void Simulation::check_restart(const Checkpoint& checkpoint, const std::string& name) const {
+  // The fingerprint below names kmc.parallel too; this says what to do.
+  const bool from_sectors = checkpoint.fingerprint.find("\nkmc.parallel = sectors\n") != std::string::npos;
+  if (from_sectors != (m_spec.kmc.parallel == "sectors"))
+    throw InputError("checkpoint '" + name + "' was written by a " +
+                     (from_sectors ? "sector-parallel run ([kmc] parallel = \"sectors\")"
+                                   : "serial run ([kmc] parallel = \"replicas\")") +
+                     " and continues only as one; the input has parallel = \"" + m_spec.kmc.parallel + "\"");
   const std::string diff = fingerprint_difference(checkpoint.fingerprint, run_fingerprint(m_spec));
   if (!diff.empty())
     throw InputError("checkpoint '" + name + "' was written for a different input (" + checkpoint.input_source +

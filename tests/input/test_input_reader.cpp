@@ -927,9 +927,9 @@ TEST_CASE("[kmc] sector-parallel keys: values, defaults and bad values with file
   CHECK_THROWS_WITH_AS(parse(appended("sector_window = 0.5\n")),
                        Contains("[kmc] sector_window = 0.5: needs [kmc] parallel = \"sectors\" (input.toml:10)"),
                        InputError);
-  CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sectors\"\n[output]\ncheckpoint = \"c.h5\"\n")),
-                       Contains("[output] checkpoint = \"c.h5\": cannot be used with [kmc] parallel = \"sectors\""),
-                       InputError);
+  // Sector runs checkpoint and resume (docs/sector_kmc.md).
+  CHECK(parse(appended("parallel = \"sectors\"\n[output]\ncheckpoint = \"c.h5\"\ncheckpoint_every = 1000\n"))
+            .output.checkpoint == "c.h5");
   CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sectors\"\n[output]\ncrossings = true\n")),
                        Contains("[output] crossings = true: cannot be used with [kmc] parallel = \"sectors\""),
                        InputError);

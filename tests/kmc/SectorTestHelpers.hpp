@@ -1,5 +1,6 @@
 #pragma once
-// Observables compared between serial and sector-parallel runs: tracer D per
+// The small sector-parallel case the sector and checkpoint tests share, and
+// the observables compared between serial and sector-parallel runs: tracer D per
 // species, vacancy D (mean ± replica standard error) and the first-shell
 // Warren–Cowley α between the first two species at the end of the run (mean ±
 // standard error over replicas; needs output.sro_shells >= 1).
@@ -9,9 +10,48 @@
 #include <string>
 #include <vector>
 
+#include "SpecHelpers.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 
 namespace hkmc::test {
+
+// A vacancy that prefers Br neighbours and unlike halides that repel: tracer
+// D of I and Br differ and rates change with every neighbour's move, while
+// the fastest hop stays within ~10× the typical one (the window is 0.5/Γ_max).
+inline std::string moderate_hamiltonian() {
+  return write_temp_file("hkmc_sector_h", R"(
+[[pair]]
+sublattices = ["X", "X"]
+shell = 1
+species = ["Va", "Br"]
+J = -0.02
+[[pair]]
+sublattices = ["X", "X"]
+shell = 1
+species = ["I", "Br"]
+J = 0.01
+)");
+}
+
+// 16³ cells (12,288 X sites), I0.5Br0.5 with 1 % vacancies.
+inline kmc::RunSpec small_mixed_spec(int cells, double time_s) {
+  auto s = perovskite_spec(5.87, cells, {{"I", 0.5}, {"Br", 0.5}}, 0, 1);
+  s.defects.vacancies.reset();
+  s.defects.vacancy_fraction = 0.01;
+  s.energy.hamiltonian_file = moderate_hamiltonian();
+  s.kmc.steps.reset();
+  s.kmc.time_s = time_s;
+  s.kmc.blocks = 4;
+  s.output.sro_shells = 1;
+  return s;
+}
+
+inline kmc::RunSpec as_sectors(kmc::RunSpec s, std::array<int, 3> sectors, double window) {
+  s.kmc.parallel = "sectors";
+  s.kmc.sectors = sectors;
+  s.kmc.sector_window = window;
+  return s;
+}
 
 struct ComparedValue {
   std::string name;

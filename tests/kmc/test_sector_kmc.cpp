@@ -1,10 +1,12 @@
 // Sector-parallel KMC (SectorKmcEngine): bookkeeping, bitwise determinism
-// over thread counts, and agreement with the serial engine's statistics
-// (docs/sector_kmc.md). Tolerance of the statistical checks: 3 combined
-// standard errors from independent replicas, |a - b| < 3 sqrt(σa² + σb²).
+// over thread counts, exact resumption from its state, and agreement with
+// the serial engine's statistics (docs/sector_kmc.md). Tolerance of the
+// statistical checks: 3 combined standard errors from independent replicas,
+// |a - b| < 3 sqrt(σa² + σb²).
 #include <doctest/doctest.h>
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -16,47 +18,8 @@
 
 using namespace hkmc;
 
-namespace {
-
-// A vacancy that prefers Br neighbours and unlike halides that repel: tracer
-// D of I and Br differ and rates change with every neighbour's move, while
-// the fastest hop stays within ~10× the typical one (the window is 0.5/Γ_max).
-std::string moderate_hamiltonian() {
-  return test::write_temp_file("hkmc_sector_h", R"(
-[[pair]]
-sublattices = ["X", "X"]
-shell = 1
-species = ["Va", "Br"]
-J = -0.02
-[[pair]]
-sublattices = ["X", "X"]
-shell = 1
-species = ["I", "Br"]
-J = 0.01
-)");
-}
-
-// 16³ cells (12,288 X sites), I0.5Br0.5 with 1 % vacancies.
-kmc::RunSpec small_mixed_spec(int cells, double time_s) {
-  auto s = test::perovskite_spec(5.87, cells, {{"I", 0.5}, {"Br", 0.5}}, 0, 1);
-  s.defects.vacancies.reset();
-  s.defects.vacancy_fraction = 0.01;
-  s.energy.hamiltonian_file = moderate_hamiltonian();
-  s.kmc.steps.reset();
-  s.kmc.time_s = time_s;
-  s.kmc.blocks = 4;
-  s.output.sro_shells = 1;
-  return s;
-}
-
-kmc::RunSpec as_sectors(kmc::RunSpec s, std::array<int, 3> sectors, double window) {
-  s.kmc.parallel = "sectors";
-  s.kmc.sectors = sectors;
-  s.kmc.sector_window = window;
-  return s;
-}
-
-}  // namespace
+using test::as_sectors;
+using test::small_mixed_spec;
 
 TEST_CASE("sector engine: state stays consistent, displacements balance, the clock advances by the window") {
   // Both rate paths: pair Hamiltonian (KmcModel::hop_rate) and tabulated constant barriers.
@@ -151,4 +114,169 @@ TEST_CASE("sector engine agrees with the serial engine: D per species, vacancy D
     const auto sectors = test::sector_observables(as_sectors(serial, {2, 2, 2}, window));
     test::check_agreement(reference, sectors);
   }
+}
+
+namespace {
+
+// Bitwise equality of everything a sector run evolves.
+void check_same_state(const kmc::EngineState& a, const kmc::EngineState& b) {
+  CHECK(a.occupancy == b.occupancy);
+  CHECK(a.ion_at_site == b.ion_at_site);
+  CHECK(a.ion_displacement == b.ion_displacement);
+  REQUIRE(a.defects.size() == b.defects.size());
+  bool same_defects = true;
+  for (std::size_t d = 0; d < a.defects.size(); ++d)
+    same_defects = same_defects && a.defects[d].site == b.defects[d].site &&
+                   a.defects[d].displacement == b.defects[d].displacement;
+  CHECK(same_defects);
+  CHECK(a.hops == b.hops);
+  CHECK(a.hop_length_sq == b.hop_length_sq);
+  CHECK(a.time_s == b.time_s);
+  CHECK(a.events == b.events);
+  CHECK(a.clamped_events == b.clamped_events);
+}
+
+// 2×2×2 sectors of 16³ cells (halves of 4 cells) and a wide window: many
+// defects cross sub-sector boundaries, so the lists' order moves away from
+// the defect ids' order within a few cycles.
+kmc::SectorSettings crossing_settings() {
+  kmc::SectorSettings settings;
+  settings.sectors = {2, 2, 2};
+  settings.window = 0.5;
+  return settings;
+}
+
+}  // namespace
+
+TEST_CASE("sector engine: resumed from its state after k cycles, a run ends bit for bit where the straight run ends") {
+  for (const bool tabulated : {false, true}) {
+    CAPTURE(tabulated);
+    auto spec = small_mixed_spec(16, 1e-9);
+    if (tabulated) spec.energy.hamiltonian_file.clear();
+    kmc::Simulation sim(spec);
+    const auto settings = crossing_settings();
+    const std::uint64_t seed = spec.kmc.seed;
+    constexpr int kTotal = 30, kFirst = 12;
+
+    kmc::KmcEngine straight(sim.model(), sim.initial_configuration(0), seed, 0);
+    double straight_window = 0.0;
+    {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 2);
+      kmc::SectorKmcEngine sectors(straight, settings, seed, 0);
+      straight_window = sectors.window_s();
+      for (int c = 0; c < kTotal; ++c) sectors.run_cycle();
+    }
+    REQUIRE(straight.events() > 1000);
+
+    kmc::KmcEngine first(sim.model(), sim.initial_configuration(0), seed, 0);
+    kmc::SectorKmcEngine first_sectors(first, settings, seed, 0);
+    for (int c = 0; c < kFirst; ++c) first_sectors.run_cycle();
+    const kmc::EngineState engine_state = first.state();
+    const kmc::SectorState sector_state = first_sectors.state();
+    CHECK(sector_state.cycles == kFirst);
+    CHECK(sector_state.window_s == straight_window);
+    // Not trivial: some list is out of ascending order (defects joined it as they arrived).
+    bool reordered = false;
+    for (std::size_t r = 0; r + 1 < sector_state.offsets.size(); ++r)
+      reordered = reordered || !std::is_sorted(sector_state.defects.begin() + sector_state.offsets[r],
+                                               sector_state.defects.begin() + sector_state.offsets[r + 1]);
+    REQUIRE(reordered);
+
+    // A fresh engine (any start: restore replaces it), on one thread; every
+    // defect's rates are recomputed on first use instead of reused.
+    auto resume = [&](const kmc::SectorState& from) {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+      kmc::KmcEngine engine(sim.model(), sim.initial_configuration(0), seed, 0);
+      engine.restore(engine_state);
+      kmc::SectorKmcEngine sectors(engine, settings, seed, 0, from);
+      CHECK(sectors.window_s() == straight_window);
+      CHECK(sectors.cycles() == kFirst);
+      for (int c = kFirst; c < kTotal; ++c) sectors.run_cycle();
+      CHECK(sectors.cycles() == kTotal);
+      sectors.finish();  // restore()'s checks: occupancy, ions and defects agree
+      return engine.state();
+    };
+    check_same_state(resume(sector_state), straight.state());
+
+    // The lists' order is state: the same lists in ascending order (what a
+    // rebuild from the defects would give) lead to another trajectory.
+    auto canonical = sector_state;
+    for (std::size_t r = 0; r + 1 < canonical.offsets.size(); ++r)
+      std::sort(canonical.defects.begin() + canonical.offsets[r], canonical.defects.begin() + canonical.offsets[r + 1]);
+    const auto reordered_run = resume(canonical);
+    CHECK(reordered_run.occupancy != straight.state().occupancy);
+    // So is τ: recomputed from the configuration reached, Γ_max (hence τ)
+    // differs where rates depend on the neighbours (not with constant barriers).
+    if (!tabulated) {
+      kmc::KmcEngine again(sim.model(), sim.initial_configuration(0), seed, 0);
+      again.restore(engine_state);
+      CHECK(kmc::SectorKmcEngine(again, settings, seed, 0).window_s() != straight_window);
+    }
+  }
+}
+
+TEST_CASE("sector engine: a damaged or foreign sector state is refused before anything is built, naming what does not fit") {
+  const auto spec = small_mixed_spec(16, 1e-9);
+  kmc::Simulation sim(spec);
+  const auto settings = crossing_settings();
+  const std::uint64_t seed = spec.kmc.seed;
+  kmc::KmcEngine engine(sim.model(), sim.initial_configuration(0), seed, 0);
+  kmc::SectorKmcEngine sectors(engine, settings, seed, 0);
+  for (int c = 0; c < 6; ++c) sectors.run_cycle();
+  const kmc::SectorState good = sectors.state();
+  kmc::KmcEngine target(sim.model(), sim.initial_configuration(0), seed, 0);
+  target.restore(engine.state());
+  CHECK_NOTHROW(kmc::SectorKmcEngine(target, settings, seed, 0, good));
+  auto refused = [&](const kmc::SectorState& state, const std::string& why, kmc::SectorSettings s = crossing_settings()) {
+    CAPTURE(why);
+    std::string what;
+    try {
+      kmc::SectorKmcEngine(target, s, seed, 0, state);
+    } catch (const Error& e) {
+      what = e.what();
+    }
+    CHECK(what.rfind("sector state does not fit the run: ", 0) == 0);
+    CHECK(what.find(why) != std::string::npos);
+  };
+  auto other = crossing_settings();
+  other.sectors = {2, 1, 1};
+  refused(good, "taken with sectors [2, 2, 2], this run has [2, 1, 1]", other);
+  other = crossing_settings();
+  other.window = 0.25;  // τ from another sector_window
+  refused(good, "but sector_window = 0.25 gives", other);
+  auto bad = good;
+  bad.window_s = std::nextafter(bad.window_s, 1.0);
+  refused(bad, "window");
+  bad = good;
+  bad.max_rate_hz = -1;
+  refused(bad, "window");
+  bad = good;
+  bad.cycles = -3;
+  refused(bad, "negative cycle count -3");
+  bad = good;
+  bad.offsets.pop_back();
+  refused(bad, "64 list offsets for 64 regions");
+  bad = good;
+  bad.defects.pop_back();
+  refused(bad, "listed defects, the engine has");
+  bad = good;
+  bad.offsets[1] = static_cast<std::int64_t>(bad.defects.size()) + 5;
+  refused(bad, "the list offsets decrease or pass the end of the list");
+  // A defect listed in another region: swap the first entries of two non-empty regions.
+  std::vector<std::size_t> filled;
+  for (std::size_t r = 0; r + 1 < good.offsets.size(); ++r)
+    if (good.offsets[r + 1] > good.offsets[r]) filled.push_back(r);
+  REQUIRE(filled.size() >= 2);
+  bad = good;
+  std::swap(bad.defects[bad.offsets[filled[0]]], bad.defects[bad.offsets[filled[1]]]);
+  refused(bad, "is listed in sector");
+  bad = good;
+  bad.defects[bad.offsets[filled[0]]] = static_cast<std::int32_t>(good.defects.size());
+  refused(bad, "out of range");
+  // One defect twice (and another missing): the repeat is named.
+  std::size_t region = 0;
+  while (good.offsets[region + 1] - good.offsets[region] < 2) ++region;
+  bad = good;
+  bad.defects[bad.offsets[region] + 1] = bad.defects[bad.offsets[region]];
+  refused(bad, "is listed twice");
 }

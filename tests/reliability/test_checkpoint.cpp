@@ -1,8 +1,10 @@
 // Checkpoint and restart: a replica paused anywhere (mid-block, between two
 // samples) and continued from its checkpoint file ends bit for bit where the
 // uninterrupted run ends; damaged, truncated and foreign files are refused
-// with a message, never half-read; inputs that differ are named.
+// with a message, never half-read; inputs that differ are named. The same
+// for sector-parallel runs, paused and resumed at cycle ends.
 #include <doctest/doctest.h>
+#include <tbb/global_control.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../kmc/SectorTestHelpers.hpp"
 #include "../kmc/SpecHelpers.hpp"
 #include "hkmc/common/Error.hpp"
 #include "hkmc/kmc/Checkpoint.hpp"
@@ -407,4 +410,175 @@ TEST_CASE("segregation samples (alpha, S(k), L, domains) survive a restart bitwi
   REQUIRE(!old.replicas.empty());
   for (const auto& r : old.replicas) CHECK(r.segregation.empty());
   fs::remove(path);
+}
+
+// ---- sector-parallel runs (docs/sector_kmc.md): checkpoints at cycle ends
+
+namespace {
+
+// 16³ cells, 2×2×2 sectors and a wide window (defects cross sectors, so the
+// order of the sectors' defect lists matters), 2 replicas, a field (drift
+// sums), concentration profiles and α; the pauses fall mid-block and
+// between samples.
+kmc::RunSpec sector_spec(bool timed) {
+  auto s = test::as_sectors(test::small_mixed_spec(16, 1e-8), {2, 2, 2}, 0.5);
+  s.kmc.replicas = 2;
+  s.kmc.blocks = 5;
+  s.kmc.field_v_per_angstrom = {0.01, 0.0, 0.0};
+  s.output.samples = 16;
+  s.output.profile = true;
+  s.output.profile_axis = 0;
+  if (!timed) {
+    s.kmc.time_s.reset();
+    s.kmc.steps = 6000;
+  }
+  return s;
+}
+
+std::vector<kmc::ReplicaResult> run_on(const kmc::Simulation& sim, int threads, const kmc::RunHooks& hooks,
+                                       kmc::RunOutcome* outcome = nullptr) {
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  auto out = sim.run({}, hooks);
+  CHECK_FALSE(out.interrupted);
+  CHECK(out.checkpoint_error.empty());
+  if (outcome) *outcome = out;
+  return out.results;
+}
+
+void check_runs_equal(const std::vector<kmc::ReplicaResult>& a, const std::vector<kmc::ReplicaResult>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t r = 0; r < a.size(); ++r) {
+    CAPTURE(r);
+    check_results_equal(a[r], b[r]);
+    REQUIRE(a[r].segregation.size() == b[r].segregation.size());
+    for (std::size_t i = 0; i < a[r].segregation.size(); ++i) {
+      const auto &x = a[r].segregation[i].alpha, &y = b[r].segregation[i].alpha;  // NaN: compare bytes
+      CHECK((x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a sector-parallel run paused, checkpointed and restarted ends bitwise where the straight run ends, on 1 or 2 threads") {
+  for (const bool timed : {false, true}) {
+    CAPTURE(timed);
+    const auto spec = sector_spec(timed);
+    kmc::Simulation sim(spec);
+    const auto control = sim.control();
+    const auto full = run_on(sim, 2, {});
+    REQUIRE(full.size() == 2);
+    REQUIRE(full[0].events > 3000);
+    REQUIRE(full[0].blocks.size() == 5);
+    REQUIRE(full[0].blocks[2].defect_displacement[0] != kmc::Vec3{0, 0, 0});
+
+    // Each replica paused twice (at the first cycle ends past 1/3 and 2/3 of
+    // its events), each time through a checkpoint file, on one thread.
+    const std::string path = scratch("sectors.h5");
+    std::vector<kmc::ReplicaState> states(2);
+    for (int r = 0; r < 2; ++r) states[r].replica = r;
+    for (int part = 1; part <= 2; ++part) {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+      for (int r = 0; r < 2; ++r) {
+        kmc::ReplicaHooks hooks;
+        hooks.pause_at_events = full[r].events * part / 3;
+        auto out = sim.advance(control, states[r], hooks);
+        REQUIRE_FALSE(out.state.finished);
+        REQUIRE(out.state.sector.has_value());
+        CHECK(out.state.engine.events >= *hooks.pause_at_events);
+        states[r] = std::move(out.state);
+      }
+      kmc::write_checkpoint(path, sim.checkpoint_of(states, "test", true));
+      const auto loaded = kmc::read_checkpoint(path);
+      REQUIRE(loaded.replicas.size() == 2);
+      CHECK(loaded.replicas[1].sector->cycles == states[1].sector->cycles);
+      CHECK(loaded.replicas[1].sector->defects == states[1].sector->defects);
+      states = loaded.replicas;
+    }
+    // The rest through Simulation::run's restart, one thread, with periodic checkpoints.
+    const auto checkpoint = kmc::read_checkpoint(path);
+    CHECK_NOTHROW(sim.check_restart(checkpoint, "sectors.h5"));
+    kmc::RunHooks hooks;
+    hooks.restart = &checkpoint;
+    hooks.checkpoint_path = scratch("sectors_more.h5");
+    hooks.checkpoint_every = 500;
+    kmc::RunOutcome outcome;
+    check_runs_equal(full, run_on(sim, 1, hooks, &outcome));
+    CHECK(outcome.checkpoints >= 1);
+    // The final checkpoint holds finished replicas; restarting it gives the same results.
+    const auto final_checkpoint = kmc::read_checkpoint(hooks.checkpoint_path);
+    for (const auto& r : final_checkpoint.replicas) {
+      CHECK(r.finished);
+      CHECK(r.sector.has_value());
+    }
+    kmc::RunHooks again;
+    again.restart = &final_checkpoint;
+    check_runs_equal(full, run_on(sim, 2, again));
+    fs::remove(path);
+    fs::remove(hooks.checkpoint_path);
+  }
+}
+
+TEST_CASE("a sector checkpoint does not restart a serial run nor the reverse, nor another window; damaged sector states are refused") {
+  const auto spec = sector_spec(false);
+  kmc::Simulation sim(spec);
+  kmc::ReplicaHooks pause;
+  pause.pause_at_events = 1000;
+  kmc::ReplicaState start;
+  const auto sector_state = sim.advance(sim.control(), start, pause).state;
+  REQUIRE(sector_state.sector.has_value());
+  kmc::ReplicaState unstarted;
+  unstarted.replica = 1;
+  const auto sector_checkpoint = sim.checkpoint_of({sector_state, unstarted}, "test", true);
+
+  auto serial_spec = spec;
+  serial_spec.kmc.parallel = "replicas";
+  serial_spec.kmc.sectors = {0, 0, 0};
+  serial_spec.kmc.sector_window = kmc::KmcSpec{}.sector_window;
+  kmc::Simulation serial(serial_spec);
+  CHECK_THROWS_WITH_AS(serial.check_restart(sector_checkpoint, "cp.h5"),
+                       Contains("checkpoint 'cp.h5' was written by a sector-parallel run ([kmc] parallel = "
+                                "\"sectors\") and continues only as one; the input has parallel = \"replicas\""),
+                       InputError);
+  const auto serial_state = serial.advance(serial.control(), start, pause).state;
+  CHECK_FALSE(serial_state.sector.has_value());
+  CHECK_THROWS_WITH_AS(sim.check_restart(serial.checkpoint_of({serial_state, unstarted}, "test", true), "cp.h5"),
+                       Contains("was written by a serial run ([kmc] parallel = \"replicas\") and continues only as one"),
+                       InputError);
+  // The same refusals at the state level (a state handed over without the file).
+  CHECK_THROWS_WITH_AS(serial.advance(serial.control(), sector_state, {}),
+                       Contains("taken from a sector-parallel run"), Error);
+  CHECK_THROWS_WITH_AS(sim.advance(sim.control(), serial_state, {}), Contains("taken from a serial run"), Error);
+  // Another window or layout: named by the fingerprint (and by the engine, test_kmc_sectors).
+  kmc::Simulation narrower(test::as_sectors(spec, {2, 2, 2}, 0.25));
+  CHECK_THROWS_WITH_AS(narrower.check_restart(sector_checkpoint, "cp.h5"),
+                       Contains("kmc.sector_window is '0.5' in the checkpoint but '0.25' in the input"), InputError);
+  kmc::Simulation slabs(test::as_sectors(spec, {2, 1, 1}, 0.5));
+  CHECK_THROWS_WITH_AS(slabs.check_restart(sector_checkpoint, "cp.h5"),
+                       Contains("kmc.sectors is '[2, 2, 2]' in the checkpoint but '[2, 1, 1]' in the input"),
+                       InputError);
+  // Serial fingerprints name no sector keys: checkpoints written before sector runs could checkpoint stay valid.
+  CHECK(kmc::run_fingerprint(serial_spec).find("sector") == std::string::npos);
+
+  // Damaged sector bytes: refused by their decoder at any length, and a
+  // sector state for a replica that never started.
+  const auto blob = kmc::encode_sector_states({sector_state, unstarted});
+  {
+    std::vector<kmc::ReplicaState> replicas{sector_state, unstarted};
+    kmc::decode_sector_states(blob, replicas);
+    CHECK(replicas[0].sector->defects == sector_state.sector->defects);
+    CHECK_FALSE(replicas[1].sector.has_value());
+  }
+  for (std::size_t n = 0; n < blob.size(); n += 1 + blob.size() / 100) {
+    std::vector<kmc::ReplicaState> replicas{sector_state, unstarted};
+    CHECK_THROWS_AS(kmc::decode_sector_states({blob.data(), n}, replicas), InputError);
+  }
+  std::vector<kmc::ReplicaState> swapped{unstarted, sector_state};
+  CHECK_THROWS_WITH_AS(kmc::decode_sector_states(blob, swapped), Contains("a replica that never started"), InputError);
+  // A damaged list inside an intact file: refused by the engine on restart, naming it.
+  auto damaged = sector_checkpoint;
+  std::swap(damaged.replicas[0].sector->defects.front(), damaged.replicas[0].sector->defects.back());
+  kmc::RunHooks hooks;
+  hooks.restart = &damaged;
+  CHECK_THROWS_WITH_AS(sim.run({}, hooks), Contains("sector state does not fit the run"), Error);
 }

@@ -63,6 +63,10 @@ void decode_segregation_states(std::span<const std::uint8_t> bytes, std::vector<
 // Plane-crossing counts of every replica: the optional `/crossings` dataset.
 std::vector<std::uint8_t> encode_crossing_states(const std::vector<ReplicaState>& replicas);
 void decode_crossing_states(std::span<const std::uint8_t> bytes, std::vector<ReplicaState>& replicas);
+// Sector-parallel runs' SectorState of every replica: the optional `/sectors`
+// dataset. Decoding fills `replicas[i].sector` (replicas that started).
+std::vector<std::uint8_t> encode_sector_states(const std::vector<ReplicaState>& replicas);
+void decode_sector_states(std::span<const std::uint8_t> bytes, std::vector<ReplicaState>& replicas);
 
 // CRC-64/XZ (ECMA-182 polynomial, reflected), as in xz and Go's crc64.ECMA.
 std::uint64_t crc64(std::span<const std::uint8_t> bytes, std::uint64_t crc = 0);

@@ -18,6 +18,7 @@
 #include "hkmc/kmc/DiffusionObserver.hpp"
 #include "hkmc/kmc/KmcEngine.hpp"
 #include "hkmc/kmc/PlaneCrossingCounter.hpp"
+#include "hkmc/kmc/SectorKmcEngine.hpp"
 #include "hkmc/kmc/SegregationObserver.hpp"
 
 namespace hkmc::kmc {
@@ -62,7 +63,7 @@ struct ReplicaResult {
   std::vector<Defect> final_defects;
 };
 
-// Where a replica stands between two events.
+// Where a replica stands between two events (a sector run: at a cycle end).
 struct ReplicaState {
   int replica = 0;
   bool started = false;   // false: only `replica` matters; it starts from its initial configuration
@@ -75,6 +76,10 @@ struct ReplicaState {
   int block = 0;              // blocks closed so far
   double next_sample_s = 0.0; // time runs: simulated time of the next sample (s)
   double wall_s = 0.0;        // wall time spent on it so far (s)
+  // Sector-parallel runs (advance_sector_replica), taken at a cycle end:
+  // τ, cycle count and the sectors' defect lists. Steps runs keep their next
+  // sample on the event grid (derived from engine.events), time runs in next_sample_s.
+  std::optional<SectorState> sector;
 };
 
 // Outside control of a running replica, polled between events (one relaxed

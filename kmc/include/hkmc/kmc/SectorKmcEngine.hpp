@@ -32,6 +32,23 @@ struct SectorSettings {
   bool random_order = true;             // sub-sector types in a fresh random order each cycle
 };
 
+// Where a sector run stands at a cycle end beyond its KmcEngine's state: what
+// a resumed run needs to continue bit for bit (checkpoints). The sector engine
+// uses no random stream of its own position: its streams are keyed by
+// (seed, replica, sector, sub-cycle), so the cycle count resumes them.
+struct SectorState {
+  std::array<int, 3> sectors{1, 1, 1};  // the layout it was taken with
+  double window_s = 0.0;                // τ, s (+inf when Γ_max = 0); fixed at the run's start
+  double max_rate_hz = 0.0;             // Γ_max of the run's initial configuration, Hz
+  std::int64_t cycles = 0;              // cycles run
+  // Defect ids by region r = sector * 8 + sub-sector type, in
+  // defects[offsets[r], offsets[r + 1]). Their order is history dependent
+  // (defects join a list in the order they arrive) and sets the tree leaves,
+  // hence which defect an event picks: it is state, not derived data.
+  std::vector<std::int64_t> offsets;
+  std::vector<std::int32_t> defects;
+};
+
 class SectorKmcEngine {
  public:
   // Advances the state of `engine` (which must outlive this object). The
@@ -41,6 +58,16 @@ class SectorKmcEngine {
   // the provider computes barriers on demand.
   SectorKmcEngine(KmcEngine& engine, const SectorSettings& settings, std::uint64_t seed,
                   std::uint32_t replica);
+  // Resumes at the cycle end where `resume` was taken (state()), `engine`
+  // holding that cycle end's EngineState. τ and Γ_max are the saved ones, not
+  // recomputed from the current configuration. Throws hkmc::Error naming what
+  // does not fit (layout, window, sizes, a defect missing, repeated or in
+  // another region's list) before anything is built.
+  SectorKmcEngine(KmcEngine& engine, const SectorSettings& settings, std::uint64_t seed,
+                  std::uint32_t replica, const SectorState& resume);
+
+  // Where the run stands; valid between two run_cycle() calls.
+  SectorState state() const;
 
   // One cycle of `duration_s` (≤ window_s(); the last one of a timed run may
   // be shorter): every sub-sector type once; the clock advances by it.
@@ -88,6 +115,10 @@ class SectorKmcEngine {
                kTypes +
            (m_half_of[0][c[0]] | m_half_of[1][c[1]] << 1 | m_half_of[2][c[2]] << 2);
   }
+  // What both constructors build: layout, region tables, site maps, rate arrays.
+  void set_up();
+  // Throws hkmc::Error when `resume` does not fit this engine (see the constructor).
+  void check(const SectorState& resume) const;
   // Rates of a defect's slots into m_rates; returns their sum (Hz).
   double refresh(int defect, KmcModel::RateScratch& scratch);
   void run_sector(int sector, int type, double duration_s, std::uint64_t subcycle);

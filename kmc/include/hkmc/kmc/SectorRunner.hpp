@@ -13,9 +13,14 @@
 
 namespace hkmc::kmc {
 
-// Sector runs do not resume from a replica state: `from.started` must be
-// false (the input refuses checkpoints with parallel = "sectors"). Of the
-// hooks, `stop` (pauses at the next cycle end) and `progress` are honoured.
+// Runs replica `from.replica` from its start or from `from` (a state this
+// function returned: it carries `sector`), until it finishes or a hook pauses
+// it. The hooks are answered at cycle ends: a stop, a snapshot request or
+// `pause_at_events` takes effect at the first cycle end after it, and
+// `checkpoint_due` is set at the first cycle end past each multiple of
+// `checkpoint_every` events. A resumed run continues bit for bit, on any
+// number of threads. Throws hkmc::Error when `from` does not fit (a serial
+// run's state, another layout or window).
 ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice::Occupant> initial,
                                       const RunControl& control, const SectorSettings& sectors,
                                       std::uint64_t seed, const ReplicaState& from, const ReplicaHooks& hooks = {});
