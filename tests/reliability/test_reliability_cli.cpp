@@ -50,25 +50,29 @@ std::string physics_lines(const std::string& json) {
   return out;
 }
 
-std::string input(const Scratch& s, const std::string& prefix, std::int64_t steps) {
+// `kmc_extra`: more [kmc] lines; `cells`: the supercell's edge.
+std::string input(const Scratch& s, const std::string& prefix, std::int64_t steps, const std::string& kmc_extra = "",
+                  int cells = 6, int vacancies = 6) {
+  const std::string n = std::to_string(cells);
   return s.write(prefix + ".toml", R"(
 [lattice]
 prototype = "perovskite"
 a = 5.87
-supercell = [6, 6, 6]
+supercell = [)" + n + ", " + n + ", " + n + R"(]
 
 [composition]
 Br = 0.5
 I = 0.5
 
 [defects]
-vacancies = 6
+vacancies = )" + std::to_string(vacancies) + R"(
 
 [kmc]
 temperature = 300.0
 steps = )" + std::to_string(steps) + R"(
 seed = 5
 replicas = 2
+)" + kmc_extra + R"(
 
 [output]
 file = ")" + s.path(prefix + ".h5") + R"("
@@ -146,6 +150,53 @@ TEST_CASE("SIGTERM and SIGINT: checkpoint, incomplete outputs, exit 3 within 2 s
     CHECK(read(s.path(prefix + ".json")).find("\"interrupted\": false") != std::string::npos);
     CHECK_FALSE(hkmc::kmc::is_incomplete_output(s.path(prefix + ".h5")));
   }
+}
+
+TEST_CASE("sector-parallel runs: SIGTERM, checkpoint, and a restart on another thread count equal the uninterrupted run; the other parallel mode is refused") {
+  Scratch s("hkmc_rel");
+  // 12³ cells in 2×2×2 sectors (halves of 3 cells), 40 vacancies, 10^6
+  // events per replica: the signal comes after the first checkpoint (10^5
+  // events, at a cycle end), normally long before the end.
+  const std::int64_t steps = 1'000'000;
+  const std::string sectors = "parallel = \"sectors\"\nsectors = [2, 2, 2]\n";
+  const auto ref_in = input(s, "sref", steps, sectors, 12, 40);
+  REQUIRE(run("run " + ref_in + " --quiet --threads 1").code == 0);
+  const std::string reference = physics_lines(read(s.path("sref.json")));
+  REQUIRE(reference.find("\"events\": ") != std::string::npos);
+
+  const auto in = input(s, "sterm", steps, sectors, 12, 40);
+  const pid_t pid = spawn({HKMC_CLI_PATH, "run", in, "--quiet", "--threads", "2"}, s.path("sterm.log"));
+  REQUIRE(pid > 0);
+  const auto start = Clock::now();
+  while (!fs::exists(s.path("sterm.ckpt.h5")) && Clock::now() - start < std::chrono::seconds(120))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(fs::exists(s.path("sterm.ckpt.h5")));
+  const auto sent = Clock::now();
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  const double seconds = std::chrono::duration<double>(Clock::now() - sent).count();
+  MESSAGE("stopped " << seconds << " s after the signal");
+  CHECK(seconds < 2.0);
+  const std::string log = read(s.path("sterm.log"));
+  INFO(log);
+  REQUIRE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 0) {
+    MESSAGE("the run finished before the signal arrived; nothing to restart");
+  } else {
+    CHECK(WEXITSTATUS(status) == 3);
+    CHECK(log.find("--restart") != std::string::npos);
+    const auto r = run("run " + in + " --quiet --threads 1 --restart " + s.path("sterm.ckpt.h5"));
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    CHECK(physics_lines(read(s.path("sterm.json"))) == reference);
+  }
+  // The checkpoint of a sector run does not continue serially.
+  const auto serial_in = input(s, "serial", steps, "", 12, 40);
+  const auto r = run("run " + serial_in + " --quiet --restart " + s.path("sterm.ckpt.h5"));
+  INFO(r.output);
+  CHECK(r.code == 2);
+  CHECK(r.output.find("was written by a sector-parallel run") != std::string::npos);
 }
 
 TEST_CASE("restart refuses another input, a damaged checkpoint, and an existing checkpoint path") {
