@@ -39,7 +39,6 @@ ReplicaResult replica_result(const KmcEngine& engine, const DiffusionObserver& o
   return r;
 }
 
-
 TransportConditions transport_conditions(const KmcModel& model) {
   TransportConditions c;
   c.volume_A3 = std::abs(model.supercell().box().determinant());
