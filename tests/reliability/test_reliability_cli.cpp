@@ -106,7 +106,9 @@ TEST_CASE("SIGTERM and SIGINT: checkpoint, incomplete outputs, exit 3 within 2 s
   // checkpoint (10^5 events), normally long before the end.
   const std::int64_t steps = 3'000'000;
   const auto ref_in = input(s, "ref", steps);
-  REQUIRE(run("run " + ref_in + " --quiet").code == 0);
+  // Both runs take their seed from --set: the restart needs it too, and the
+  // interrupted run's message must say so (its restart runs that message's command).
+  REQUIRE(run("run " + ref_in + " --quiet --set kmc.seed=7").code == 0);
   const std::string reference = physics_lines(read(s.path("ref.json")));
   REQUIRE(reference.find("\"events\": 6000000") != std::string::npos);
 
@@ -114,7 +116,7 @@ TEST_CASE("SIGTERM and SIGINT: checkpoint, incomplete outputs, exit 3 within 2 s
     CAPTURE(sig);
     const std::string prefix = sig == SIGTERM ? "term" : "int";
     const auto in = input(s, prefix, steps);
-    const pid_t pid = spawn({HKMC_CLI_PATH, "run", in, "--quiet"}, s.path(prefix + ".log"));
+    const pid_t pid = spawn({HKMC_CLI_PATH, "run", in, "--quiet", "--set", "kmc.seed=7"}, s.path(prefix + ".log"));
     REQUIRE(pid > 0);
     // Wait for the first periodic checkpoint: the run is under way.
     const auto start = Clock::now();
@@ -137,13 +139,17 @@ TEST_CASE("SIGTERM and SIGINT: checkpoint, incomplete outputs, exit 3 within 2 s
     }
     CHECK(WEXITSTATUS(status) == 3);
     CHECK(log.find("interrupted by a signal") != std::string::npos);
-    CHECK(log.find("--restart") != std::string::npos);
+    const std::string hint = "continue with: halide-kmc ";
+    const auto at = log.find(hint);
+    REQUIRE(at != std::string::npos);
+    const std::string restart = log.substr(at + hint.size(), log.find('\n', at) - at - hint.size());
+    CHECK(restart == "run " + in + " --set kmc.seed=7 --restart " + s.path(prefix + ".ckpt.h5"));
     CHECK(read(s.path(prefix + ".json")).find("\"interrupted\": true") != std::string::npos);
     CHECK(hkmc::kmc::is_incomplete_output(s.path(prefix + ".h5")));
 
-    // Restart: replaces the incomplete outputs without --force, and ends
-    // where the uninterrupted run ends, to the last digit.
-    const auto r = run("run " + in + " --quiet --restart " + s.path(prefix + ".ckpt.h5"));
+    // Restart with the command the message gives: replaces the incomplete
+    // outputs without --force, and ends where the uninterrupted run ends, to the last digit.
+    const auto r = run(restart + " --quiet");
     INFO(r.output);
     REQUIRE(r.code == 0);
     CHECK(physics_lines(read(s.path(prefix + ".json"))) == reference);

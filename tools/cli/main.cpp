@@ -198,6 +198,24 @@ void check_output_path(const std::string& path, const std::string& key, bool for
                      "' does not exist");
 }
 
+// A word the shell reads back as it is: bare when safe, else in single quotes.
+std::string shell_word(const std::string& word) {
+  const bool safe = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                           "0123456789_-+=.,:/@%") == std::string::npos;
+  if (safe) return word;
+  std::string quoted = "'";
+  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// How to continue an interrupted run: its input and --set overrides (the
+// checkpoint's fingerprint needs them), and the checkpoint.
+std::string restart_command(const CommonOptions& opts, const std::string& checkpoint) {
+  std::string command = "halide-kmc run " + shell_word(opts.input);
+  for (const auto& o : opts.overrides) command += " --set " + shell_word(o);
+  return command + " --restart " + shell_word(checkpoint);
+}
+
 bool same_file(const std::string& a, const std::string& b) {
   std::error_code ec;
   return !a.empty() && !b.empty() && std::filesystem::equivalent(a, b, ec);
@@ -260,7 +278,7 @@ int run_command(const CommonOptions& opts, bool force, int threads, bool quiet, 
   if (outcome.interrupted) {
     std::string how = out.checkpoint.empty()
                           ? std::string(" (no [output] checkpoint was set, so it cannot be continued)")
-                          : "; continue with: halide-kmc run " + opts.input + " --restart " + out.checkpoint;
+                          : "; continue with: " + restart_command(opts, out.checkpoint);
     throw RuntimeError("interrupted by a signal; outputs are marked incomplete" + how);
   }
   return 0;
