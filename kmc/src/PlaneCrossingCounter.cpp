@@ -60,7 +60,7 @@ LayerPlanes layer_planes(const std::vector<int>& layer_cells, int planes_per_cel
 }
 
 PlaneCrossingCounter::PlaneCrossingCounter(const KmcModel& model, int axis)
-    : m_supercell(model.supercell()), m_axis(axis) {
+    : m_supercell(model.supercell()), m_catalog(model.catalog()), m_axis(axis) {
   check_axis(axis);
   const auto& crystal = m_supercell.crystal();
   const auto heights = site_plane_heights(crystal, axis);
@@ -86,38 +86,65 @@ PlaneCrossingCounter::PlaneCrossingCounter(const KmcModel& model, int axis)
   m_counts.down.assign(n, 0);
 }
 
-void PlaneCrossingCounter::cross(int from_level, int to_level, int entity) {
-  const int planes = m_counts.planes;
-  auto& counts = to_level > from_level ? m_counts.up : m_counts.down;
+namespace {
+
+// Adds a move of `entity` from site plane `from_level` to `to_level` (unwrapped) to `counts`.
+void cross(CrossingCounts& counts, int from_level, int to_level, int entity) {
+  auto& side = to_level > from_level ? counts.up : counts.down;
   for (int l = std::min(from_level, to_level); l < std::max(from_level, to_level); ++l)
-    ++counts[static_cast<std::size_t>(floor_mod(l, planes)) * m_counts.entities + entity];
+    ++side[static_cast<std::size_t>(floor_mod(l, counts.planes)) * counts.entities + entity];
 }
 
+}  // namespace
+
 void PlaneCrossingCounter::record(const KmcEngine& engine, const PlannedEvent& event) {
-  const Defect& defect = engine.defects()[event.defect];
+  count(engine.defects()[event.defect], event.slot, engine.occupancy(), m_counts);
+}
+
+void PlaneCrossingCounter::count(const Defect& defect, int slot_index, std::span<const lattice::Occupant> occupancy,
+                                 CrossingCounts& into) const {
   const int mobile = m_supercell.mobile_of(defect.site);
-  const auto& slot = engine.model().catalog().slots(mobile)[event.slot];
+  const auto& slot = m_catalog.slots(mobile)[slot_index];
   const int origin = m_supercell.cell_of(defect.site)[m_axis] * m_per_cell + m_level_in_cell[mobile];
-  const int target = origin + m_target_step[mobile][event.slot];
-  const auto occupancy = engine.occupancy();
-  const int codes = m_counts.entities - kDefectTypes;
-  cross(origin, target, codes + static_cast<int>(defect.type));
+  const int target = origin + m_target_step[mobile][slot_index];
+  const int codes = into.entities - kDefectTypes;
+  cross(into, origin, target, codes + static_cast<int>(defect.type));
   // Split pairs cross as their lattice labels move (docs/lattice.md).
   switch (slot.kind) {
     case lattice::MechanismKind::kSplit:  // never a slot's kind
       break;
     case lattice::MechanismKind::kVacancy:  // the ion on the target fills the vacancy
-      cross(target, origin, occupancy[m_supercell.shifted(defect.site, slot.target)]);
+      cross(into, target, origin, occupancy[m_supercell.shifted(defect.site, slot.target)]);
       break;
     case lattice::MechanismKind::kInterstitial:
-      cross(origin, target, occupancy[defect.site]);
+      cross(into, origin, target, occupancy[defect.site]);
       break;
     case lattice::MechanismKind::kInterstitialcy: {  // the interstitial takes the via site, whose ion moves on
-      const int via = origin + m_via_step[mobile][event.slot];
-      cross(origin, via, occupancy[defect.site]);
-      cross(via, target, occupancy[m_supercell.shifted(defect.site, slot.via)]);
+      const int via = origin + m_via_step[mobile][slot_index];
+      cross(into, origin, via, occupancy[defect.site]);
+      cross(into, via, target, occupancy[m_supercell.shifted(defect.site, slot.via)]);
       break;
     }
+  }
+}
+
+CrossingCounts PlaneCrossingCounter::zero_counts() const {
+  CrossingCounts c;
+  c.planes = m_counts.planes;
+  c.entities = m_counts.entities;
+  c.up.assign(m_counts.up.size(), 0);
+  c.down.assign(m_counts.down.size(), 0);
+  return c;
+}
+
+void PlaneCrossingCounter::add(CrossingCounts& more) {
+  if (more.planes != m_counts.planes || more.entities != m_counts.entities || more.up.size() != m_counts.up.size() ||
+      more.down.size() != m_counts.down.size())
+    throw Error("plane crossings: counts of another shape cannot be added");
+  for (std::size_t i = 0; i < more.up.size(); ++i) {
+    m_counts.up[i] += more.up[i];
+    m_counts.down[i] += more.down[i];
+    more.up[i] = more.down[i] = 0;
   }
 }
 

@@ -8,8 +8,11 @@
 // between site plane g and g + 1, periodic) and a hop crosses every gap
 // between the site planes of its ends. Rates per unit area and time divide
 // by the box cross-section normal to the axis. The counter reads the event
-// before the engine executes it, so the engine needs no hook.
+// before the engine executes it, so the serial engine needs no hook; the
+// sector engine counts each sector's hops into that sector's own counts with
+// count() and adds them into the totals at its cycle ends (add()).
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "hkmc/kmc/KmcEngine.hpp"
@@ -54,6 +57,17 @@ class PlaneCrossingCounter {
 
   // Counts the crossings of `event`; call before engine.execute(event).
   void record(const KmcEngine& engine, const PlannedEvent& event);
+  // Adds to `into` (shaped like counts(), e.g. by zero_counts()) the
+  // crossings of the hop of `defect` through its slot `slot`, reading the
+  // occupancy before the hop: the defect's site and the slot's target and via
+  // sites. Reads nothing else and writes only `into`, so threads that hop
+  // defects in disjoint regions may each count into their own.
+  void count(const Defect& defect, int slot, std::span<const lattice::Occupant> occupancy,
+             CrossingCounts& into) const;
+  // Counts of this counter's shape, all zero.
+  CrossingCounts zero_counts() const;
+  // Adds `more` (shaped like counts()) into the totals and zeroes it.
+  void add(CrossingCounts& more);
 
   int axis() const { return m_axis; }
   int planes_per_cell() const { return m_per_cell; }
@@ -62,9 +76,8 @@ class PlaneCrossingCounter {
   void restore(const CrossingCounts& counts);
 
  private:
-  void cross(int from_level, int to_level, int entity);
-
   const lattice::Supercell& m_supercell;
+  const lattice::HopCatalog& m_catalog;
   int m_axis;
   int m_per_cell;                   // q: site planes per unit cell
   std::vector<int> m_level_in_cell;  // by mobile basis site: its site plane in the cell (may be outside 0..q-1)
