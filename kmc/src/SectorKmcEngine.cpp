@@ -273,6 +273,7 @@ void SectorKmcEngine::run_cycle(double duration_s) {
       s.hops[c] = 0;
       s.hop_length_sq[c] = 0.0;
     }
+    if (m_crossings) m_crossings->add(s.crossings);
     m_engine.m_events += s.events;
     m_engine.m_clamped_events += s.clamped;
     s.events = s.clamped = 0;
@@ -326,6 +327,8 @@ void SectorKmcEngine::execute(Sector& s, int region, int leaf, int d, int slot_i
   const auto& changed_cell = hop.changed_cell;
   const int target = changed[1];
   const lattice::CellIndex target_cell = changed_cell[1];
+  // From the occupancy before the hop, as the serial runner counts them.
+  if (m_crossings) m_crossings->count(defect, slot_index, e.m_occupancy, s.crossings);
   for (int i = 0; i < hop.n_moves; ++i) {
     const auto& move = hop.moves[i];
     const int ion = e.m_ion_at_site[move.from];
@@ -401,6 +404,11 @@ void SectorKmcEngine::sort_out(int k, int type) {
     }
   }
   list.resize(kept);
+}
+
+void SectorKmcEngine::count_crossings(PlaneCrossingCounter* counter) {
+  m_crossings = counter;
+  for (auto& s : m_sectors) s.crossings = counter ? counter->zero_counts() : CrossingCounts{};
 }
 
 void SectorKmcEngine::finish() { m_engine.restore(m_engine.state()); }

@@ -22,6 +22,13 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
   const int replica = from.replica;
   const auto start = std::chrono::steady_clock::now();
   KmcEngine engine(model, std::move(initial), seed, static_cast<std::uint32_t>(replica));
+  // Crossings: each sector counts its own hops; cycle ends add them up here
+  // (declared before the sector engine, which points to it).
+  std::optional<PlaneCrossingCounter> crossings;
+  if (control.crossings.any()) {
+    crossings.emplace(model, control.crossings.axis);
+    if (from.started) crossings->restore(from.crossings);
+  }
   std::optional<SectorKmcEngine> sectors_storage;
   if (from.started) {
     engine.restore(from.engine);
@@ -30,6 +37,7 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
     sectors_storage.emplace(engine, settings, seed, static_cast<std::uint32_t>(replica));
   }
   SectorKmcEngine& sectors = *sectors_storage;
+  if (crossings) sectors.count_crossings(&*crossings);
   DiffusionObserver observer(engine, control.profile_axis);
   SegregationObserver segregation(model.supercell(), static_cast<int>(model.species().size()) + 1,
                                   control.segregation);
@@ -67,6 +75,7 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
     s.engine = engine.state();
     s.observer = observer.state();
     s.segregation = segregation.samples();
+    if (crossings) s.crossings = crossings->counts();
     s.block = block;
     s.next_sample_s = next_sample_s;
     s.wall_s = wall();
@@ -130,7 +139,8 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
   sectors.finish();
   ReplicaOutcome out;
   out.state = state();
-  out.result = replica_result(engine, observer, segregation, std::nullopt, {}, replica, out.state.wall_s, stalled);
+  out.result = replica_result(engine, observer, segregation, crossings, control.crossings, replica,
+                              out.state.wall_s, stalled);
   return out;
 }
 

@@ -930,7 +930,9 @@ TEST_CASE("[kmc] sector-parallel keys: values, defaults and bad values with file
   // Sector runs checkpoint and resume (docs/sector_kmc.md).
   CHECK(parse(appended("parallel = \"sectors\"\n[output]\ncheckpoint = \"c.h5\"\ncheckpoint_every = 1000\n"))
             .output.checkpoint == "c.h5");
-  CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sectors\"\n[output]\ncrossings = true\n")),
-                       Contains("[output] crossings = true: cannot be used with [kmc] parallel = \"sectors\""),
-                       InputError);
+  // And count plane crossings, sector by sector (docs/sector_kmc.md).
+  const auto crossing_sectors = parse(appended("parallel = \"sectors\"\n[output]\ncrossings = true\ncrossing_axis = \"x\"\n"));
+  CHECK(crossing_sectors.kmc.parallel == "sectors");
+  CHECK(crossing_sectors.output.crossings);
+  CHECK(crossing_sectors.output.crossing_axis == 0);
 }

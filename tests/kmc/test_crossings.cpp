@@ -1,7 +1,8 @@
 // Plane crossings: the counter against a count made here from Cartesian
 // positions (site heights, midplanes and the unwrapped moves of every defect
 // and ion), the interface and bulk planes of layers by hand, and the
-// jackknife ratio by hand.
+// jackknife ratio by hand. Sector runs: the net crossings of every plane
+// against the unwrapped moves of the ions and defects from start to end.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -9,8 +10,10 @@
 #include <map>
 #include <vector>
 
+#include "SectorTestHelpers.hpp"
 #include "SpecHelpers.hpp"
 #include "hkmc/kmc/PlaneCrossingCounter.hpp"
+#include "hkmc/kmc/SectorKmcEngine.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/kmc/Statistics.hpp"
 
@@ -164,4 +167,118 @@ TEST_CASE("plane geometry of the perovskite along z and x") {
   const auto gx = kmc::crossing_geometry(sim.model().supercell(), 0);
   CHECK(gx.planes == 6);
   CHECK(gx.area_A2 == doctest::Approx(4 * 6.0 * 5 * 6.0));
+}
+
+namespace {
+
+// Net crossings (up - down) of gap plane g by a move from z0 to z1 (Å,
+// unwrapped): the images g + k·Lz passed upwards minus those passed downwards.
+std::int64_t net_crossings(const HandPlanes& hand, std::size_t g, double z0, double z1) {
+  return static_cast<std::int64_t>(std::floor((z1 - hand.gap[g]) / hand.box_z) -
+                                   std::floor((z0 - hand.gap[g]) / hand.box_z));
+}
+
+// Runs `spec`'s replica 0 for `cycles` cycles of the sector engine with
+// `sectors` (window 0.5/Γ_max), counting crossings along z, and checks the
+// counts against the ions' and defects' unwrapped moves from start to end.
+// Returns the counts and the entities of I and Br.
+struct SectorCrossings {
+  kmc::CrossingCounts counts;
+  int iodide = 0, bromide = 0;  // species codes
+};
+SectorCrossings check_sector_crossings(const kmc::RunSpec& spec, std::array<int, 3> sectors, int cycles) {
+  kmc::Simulation sim(spec);
+  const auto& sc = sim.model().supercell();
+  kmc::KmcEngine engine(sim.model(), sim.initial_configuration(0), spec.kmc.seed, 0);
+  // Where each ion and defect starts.
+  std::vector<int> site_of_ion(engine.ion_species().size(), -1);
+  for (int s = 0; s < sc.num_sites(); ++s)
+    if (engine.ion_at_site()[s] >= 0) site_of_ion[engine.ion_at_site()[s]] = s;
+  const auto defects_before = engine.defects();
+  kmc::SectorSettings settings;
+  settings.sectors = sectors;
+  settings.window = 0.5;
+  kmc::SectorKmcEngine sector_engine(engine, settings, spec.kmc.seed, 0);
+  kmc::PlaneCrossingCounter counter(sim.model(), 2);
+  sector_engine.count_crossings(&counter);
+  for (int c = 0; c < cycles; ++c) sector_engine.run_cycle();
+  MESSAGE(engine.events() << " events in " << cycles << " cycles");
+
+  const HandPlanes hand = hand_planes(sc);
+  const auto& counts = counter.counts();
+  REQUIRE(static_cast<int>(hand.gap.size()) == counts.planes);
+  const int codes = sim.model().species().size() + 1;
+  REQUIRE(counts.entities == codes + kmc::kDefectTypes);
+  std::vector<std::int64_t> net(hand.gap.size() * counts.entities, 0);
+  auto add = [&](double z0, double dz, int entity) {
+    for (std::size_t g = 0; g < hand.gap.size(); ++g) net[g * counts.entities + entity] += net_crossings(hand, g, z0, z0 + dz);
+  };
+  for (std::size_t i = 0; i < site_of_ion.size(); ++i)
+    add(sc.position(site_of_ion[i])[2], engine.ion_displacements()[i][2], engine.ion_species()[i]);
+  for (std::size_t d = 0; d < defects_before.size(); ++d)
+    add(sc.position(defects_before[d].site)[2], engine.defects()[d].displacement[2] - defects_before[d].displacement[2],
+        codes + static_cast<int>(defects_before[d].type));
+  std::vector<std::int64_t> counted(net.size());
+  for (std::size_t i = 0; i < net.size(); ++i) counted[i] = counts.up[i] - counts.down[i];
+  CHECK(counted == net);
+  // Not trivial: many planes were crossed net, by several entities.
+  const auto nonzero = std::count_if(net.begin(), net.end(), [](std::int64_t n) { return n != 0; });
+  MESSAGE(nonzero << " of " << net.size() << " (plane, entity) net counts are not zero");
+  CHECK(nonzero > static_cast<std::ptrdiff_t>(net.size() / 4));
+  return {counts, sim.model().species().code("I"), sim.model().species().code("Br")};
+}
+
+// Crossings of `entity` summed over planes, up and down.
+std::pair<std::int64_t, std::int64_t> crossings_of(const kmc::CrossingCounts& c, int entity) {
+  std::int64_t up = 0, down = 0;
+  for (int g = 0; g < c.planes; ++g) up += c.up_at(g, entity), down += c.down_at(g, entity);
+  return {up, down};
+}
+
+}  // namespace
+
+TEST_CASE("sector runs: net crossings of every plane equal the ions' and defects' unwrapped moves") {
+  SUBCASE("vacancies in I/Br, 2x2x2 sectors; ion and vacancy crossings mirror each other") {
+    // 12³ cells (halves of 3 cells, reach 1), 1 % vacancies; sectors along z, so hops
+    // across sector and sub-sector boundaries cross counted planes.
+    auto spec = test::small_mixed_spec(12, 1e-9);
+    const auto [counts, iodide, bromide] = check_sector_crossings(spec, {2, 2, 2}, 400);
+    // Every vacancy hop moves one ion across the same gaps the other way, plane by plane.
+    const int codes = counts.entities - kmc::kDefectTypes;
+    for (int g = 0; g < counts.planes; ++g) {
+      std::int64_t ion_up = 0, ion_down = 0;
+      for (int s = 0; s < codes; ++s) ion_up += counts.up_at(g, s), ion_down += counts.down_at(g, s);
+      CAPTURE(g);
+      CHECK(ion_up == counts.down_at(g, codes));
+      CHECK(ion_down == counts.up_at(g, codes));
+    }
+    // Not trivial: I, Br and the vacancies crossed often in both directions.
+    for (int e : {iodide, bromide, codes}) {
+      const auto [up, down] = crossings_of(counts, e);
+      CAPTURE(e);
+      CHECK(up > 300);
+      CHECK(down > 300);
+    }
+  }
+  SUBCASE("vacancies, interstitials and interstitialcy, sectors along z") {
+    // Reach 2 cells: two sectors along z need halves of 4 cells.
+    auto spec = test::perovskite_spec(6.0, 6, {{"I", 0.5}, {"Br", 0.5}}, 16, 0);
+    spec.lattice.supercell = {6, 6, 16};
+    spec.defects.interstitials = 8;
+    spec.mechanisms = {{"vacancy_edge", "vacancy", 1}, {"interstitial_hop", "interstitial", 1}, {"push", "interstitialcy", 1}};
+    spec.barriers.provider = "model";
+    spec.barriers.model_e0_ev = 0.2;
+    spec.barriers.model_slopes_ev = {{"Br", 0.02}, {"I", 0.005}};
+    spec.barriers.r_env_angstrom = 6.0;
+    spec.kmc.steps.reset();
+    spec.kmc.time_s = 1e-9;
+    const auto [counts, iodide, bromide] = check_sector_crossings(spec, {1, 1, 2}, 300);
+    const int codes = counts.entities - kmc::kDefectTypes;
+    for (int e : {iodide, bromide, codes, codes + 1}) {
+      const auto [up, down] = crossings_of(counts, e);
+      CAPTURE(e);
+      CHECK(up > 100);
+      CHECK(down > 100);
+    }
+  }
 }

@@ -74,6 +74,7 @@ TEST_CASE("sector engine: the same seed gives the same trajectory bit for bit on
   const bool tabulated = path_tabulated;
   auto spec = as_sectors(small_mixed_spec(16, 1e-8), {2, 2, 2}, 0.5);
   if (tabulated) spec.energy.hamiltonian_file.clear();
+  spec.output.crossings = true;  // along z; each sector counts its own hops
   auto run_on = [&](int threads) {
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
     kmc::Simulation sim(spec);
@@ -81,6 +82,18 @@ TEST_CASE("sector engine: the same seed gives the same trajectory bit for bit on
   };
   const auto one = run_on(1);
   REQUIRE(one.events > 3000);
+  // Crossings counted in both directions by I, Br and the vacancies.
+  const auto& crossed = one.crossings.counts;
+  REQUIRE(crossed.planes == 32);
+  const kmc::Simulation named(spec);
+  const auto& species = named.model().species();
+  for (int e : {int{species.code("I")}, int{species.code("Br")}, crossed.entities - kmc::kDefectTypes}) {
+    std::int64_t up = 0, down = 0;
+    for (int g = 0; g < crossed.planes; ++g) up += crossed.up_at(g, e), down += crossed.down_at(g, e);
+    CAPTURE(e);
+    CHECK(up > 200);
+    CHECK(down > 200);
+  }
   for (int threads : {2, 3}) {
     const auto other = run_on(threads);
     CHECK(other.events == one.events);
@@ -93,6 +106,8 @@ TEST_CASE("sector engine: the same seed gives the same trajectory bit for bit on
                      other.final_defects[d].displacement == one.final_defects[d].displacement;
     CHECK(same_defects);
     CHECK(other.total.ion_r2 == one.total.ion_r2);
+    CHECK(other.crossings.counts.up == crossed.up);
+    CHECK(other.crossings.counts.down == crossed.down);
     // Bytes, not ==: α holds NaN for pairs with an absent occupant.
     const auto& a = one.segregation.back().alpha;
     const auto& b = other.segregation.back().alpha;

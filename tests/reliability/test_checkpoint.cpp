@@ -428,6 +428,7 @@ kmc::RunSpec sector_spec(bool timed) {
   s.output.samples = 16;
   s.output.profile = true;
   s.output.profile_axis = 0;
+  s.output.crossings = true;  // along z, carried through the files
   if (!timed) {
     s.kmc.time_s.reset();
     s.kmc.steps = 6000;
@@ -471,6 +472,15 @@ TEST_CASE("a sector-parallel run paused, checkpointed and restarted ends bitwise
     REQUIRE(full[0].events > 3000);
     REQUIRE(full[0].blocks.size() == 5);
     REQUIRE(full[0].blocks[2].defect_displacement[0] != kmc::Vec3{0, 0, 0});
+    // Crossings in both directions to carry through the files (check_results_equal compares them).
+    for (const auto& r : full) {
+      const auto& crossed = r.crossings.counts;
+      REQUIRE(crossed.planes == 32);
+      std::int64_t up = 0, down = 0;
+      for (std::size_t i = 0; i < crossed.up.size(); ++i) up += crossed.up[i], down += crossed.down[i];
+      REQUIRE(up > 1000);
+      REQUIRE(down > 1000);
+    }
 
     // Each replica paused twice (at the first cycle ends past 1/3 and 2/3 of
     // its events), each time through a checkpoint file, on one thread.

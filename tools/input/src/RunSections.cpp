@@ -166,9 +166,6 @@ void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
     t.field("crossing_axis").fail("needs [output] crossings = true (it sets the planes whose crossings are counted)");
   if (t.has("domain_min_sites") && !out.domains)
     t.field("domain_min_sites").fail("needs [output] domains = true (it sets which clusters count as domains)");
-  if (ctx.spec.kmc.parallel == "sectors" && out.crossings)
-    t.field("crossings").fail("cannot be used with [kmc] parallel = \"sectors\" (crossings are counted "
-                              "event by event, which sector runs do not report); use parallel = \"replicas\"");
   for (const char* key : {"checkpoint_every", "checkpoint_every_s"}) {
     if (t.has(key) && !t.has("checkpoint"))
       t.field(key).fail("needs [output] checkpoint = \"<path>\" (where to write the checkpoints)");

@@ -22,6 +22,7 @@
 
 #include "hkmc/common/Random.hpp"
 #include "hkmc/kmc/KmcEngine.hpp"
+#include "hkmc/kmc/PlaneCrossingCounter.hpp"
 #include "hkmc/kmc/SumTree.hpp"
 
 namespace hkmc::kmc {
@@ -75,6 +76,12 @@ class SectorKmcEngine {
   void run_cycle() { run_cycle(m_window_s); }
   // Rebuilds the engine's derived data (defect index, rates, sum tree) from its state.
   void finish();
+  // Counts plane crossings from the next cycle on (nullptr: stops): each
+  // sector counts the hops it makes into counts of its own
+  // (PlaneCrossingCounter::count, read before the hop), and every cycle end
+  // adds them into `counter`, which must outlive this object. Integer sums:
+  // the totals do not depend on the number of threads or the order of tasks.
+  void count_crossings(PlaneCrossingCounter* counter);
 
   double window_s() const { return m_window_s; }            // τ, s
   double max_single_rate_hz() const { return m_max_rate_hz; }  // Γ_max at the start, Hz
@@ -105,6 +112,7 @@ class SectorKmcEngine {
     std::vector<int> impacted;                 // scratch of execute(): defects to refresh
     std::vector<std::int64_t> hops;            // by species code, since the last merge
     std::vector<double> hop_length_sq;         // Å², by species code
+    CrossingCounts crossings;                  // since the last merge; empty unless counted
     std::int64_t events = 0;
     std::int64_t clamped = 0;
     bool had_rate = false;
@@ -136,6 +144,7 @@ class SectorKmcEngine {
   std::array<std::vector<int>, 3> m_sector_of;        // by axis and cell coordinate
   std::array<std::vector<std::uint8_t>, 3> m_half_of;  // 0: lower half of its sector, 1: upper
   std::vector<Sector> m_sectors;
+  PlaneCrossingCounter* m_crossings = nullptr;  // totals the sectors' crossing counts go to; null: not counted
   // Site -> defect, -1: none. A plain array (sectors write it at once),
   // accessed atomically: a sector may read entries next to another's moves.
   std::vector<int> m_defect_at_site;
