@@ -114,8 +114,8 @@ SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settin
 void SectorKmcEngine::check(const SectorState& resume) const {
   auto refuse = [](const std::string& why) { throw Error("sector state does not fit the run: " + why); };
   auto triple = [](const std::array<int, 3>& a) { return fmt::format("[{}, {}, {}]", a[0], a[1], a[2]); };
-  if (resume.sectors != m_counts)
-    refuse("taken with sectors " + triple(resume.sectors) + ", this run has " + triple(m_counts));
+  if (resume.sectors != m_sectors_per_axis)
+    refuse("taken with sectors " + triple(resume.sectors) + ", this run has " + triple(m_sectors_per_axis));
   // τ = window / Γ_max exactly as the fresh constructor computes it: a state
   // from another sector_window, or a damaged τ, does not match.
   const double tau = resume.max_rate_hz > 0 ? m_settings.window / resume.max_rate_hz
@@ -149,7 +149,7 @@ void SectorKmcEngine::check(const SectorState& resume) const {
 
 SectorState SectorKmcEngine::state() const {
   SectorState s;
-  s.sectors = m_counts;
+  s.sectors = m_sectors_per_axis;
   s.window_s = m_window_s;
   s.max_rate_hz = m_max_rate_hz;
   s.cycles = m_cycles;
@@ -167,13 +167,13 @@ SectorState SectorKmcEngine::state() const {
 void SectorKmcEngine::set_up() {
   const auto& engine = m_engine;
   const std::uint32_t replica = m_replica;
-  m_counts = layout(m_model, m_settings);
+  m_sectors_per_axis = layout(m_model, m_settings);
   if (replica >= (1u << (32 - kSectorBits)))
     throw InputError("[kmc] parallel = \"sectors\": at most " + std::to_string(1u << (32 - kSectorBits)) +
                      " replicas");
   const auto& dims = m_supercell.dims();
   for (int a = 0; a < 3; ++a) {
-    const int n = dims[a], k = m_counts[a];
+    const int n = dims[a], k = m_sectors_per_axis[a];
     m_sector_of[a].resize(n);
     m_half_of[a].resize(n);
     for (int s = 0; s < k; ++s) {
@@ -186,7 +186,7 @@ void SectorKmcEngine::set_up() {
       }
     }
   }
-  m_sectors.resize(static_cast<std::size_t>(m_counts[0]) * m_counts[1] * m_counts[2]);
+  m_sectors.resize(static_cast<std::size_t>(m_sectors_per_axis[0]) * m_sectors_per_axis[1] * m_sectors_per_axis[2]);
   const int codes = m_model.codes();
   for (auto& s : m_sectors) {
     s.hops.assign(codes, 0);
@@ -250,7 +250,7 @@ void SectorKmcEngine::run_cycle(double duration_s) {
   bool had_rate = false;
   int unsplit = 0;  // type bits of axes with one sector: those types are empty
   for (int a = 0; a < 3; ++a)
-    if (m_counts[a] == 1) unsplit |= 1 << a;
+    if (m_sectors_per_axis[a] == 1) unsplit |= 1 << a;
   for (int i = 0; i < kTypes; ++i) {
     if (order[i] & unsplit) continue;
     const std::uint64_t subcycle = static_cast<std::uint64_t>(m_cycles) * kTypes + i;

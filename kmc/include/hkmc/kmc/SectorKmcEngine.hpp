@@ -85,7 +85,7 @@ class SectorKmcEngine {
 
   double window_s() const { return m_window_s; }            // τ, s
   double max_single_rate_hz() const { return m_max_rate_hz; }  // Γ_max at the start, Hz
-  const std::array<int, 3>& sectors() const { return m_counts; }
+  const std::array<int, 3>& sectors() const { return m_sectors_per_axis; }
   std::int64_t cycles() const { return m_cycles; }
   // Whether the last cycle's sub-sectors had no event with a nonzero rate.
   bool stalled() const { return m_stalled; }
@@ -119,9 +119,9 @@ class SectorKmcEngine {
   };
   // Region of a cell: sector id * kTypes + sub-sector type.
   int region_of(const lattice::CellIndex& c) const {
-    return ((m_sector_of[0][c[0]] * m_counts[1] + m_sector_of[1][c[1]]) * m_counts[2] + m_sector_of[2][c[2]]) *
-               kTypes +
-           (m_half_of[0][c[0]] | m_half_of[1][c[1]] << 1 | m_half_of[2][c[2]] << 2);
+    const auto& n = m_sectors_per_axis;
+    const int sector = (m_sector_of[0][c[0]] * n[1] + m_sector_of[1][c[1]]) * n[2] + m_sector_of[2][c[2]];
+    return sector * kTypes + (m_half_of[0][c[0]] | m_half_of[1][c[1]] << 1 | m_half_of[2][c[2]] << 2);
   }
   // What both constructors build: layout, region tables, site maps, rate arrays.
   void set_up();
@@ -140,7 +140,7 @@ class SectorKmcEngine {
   SectorSettings m_settings;
   std::uint64_t m_seed;
   std::uint32_t m_replica;
-  std::array<int, 3> m_counts{1, 1, 1};
+  std::array<int, 3> m_sectors_per_axis{1, 1, 1};
   std::array<std::vector<int>, 3> m_sector_of;        // by axis and cell coordinate
   std::array<std::vector<std::uint8_t>, 3> m_half_of;  // 0: lower half of its sector, 1: upper
   std::vector<Sector> m_sectors;
