@@ -133,9 +133,14 @@ Simulation::Simulation(RunSpec spec, Purpose purpose) : m_spec(std::move(spec)) 
   }
   m_defects.interstitials = s.defects.interstitials;
   if (m_defects.vacancies >= lattice_sites) {
-    throw InputError("[defects] vacancies = " + std::to_string(m_defects.vacancies) +
-                     ": must be fewer than the " + std::to_string(lattice_sites) +
-                     " lattice sites of this supercell (" + s.where("defects.vacancies") + ")");
+    // Name the key the input gave: a fraction can round up to every site.
+    const std::string given = s.defects.vacancies ? "[defects] vacancies = " + std::to_string(m_defects.vacancies)
+                                                  : "[defects] vacancy_fraction = " +
+                                                        fmt::format("{}", *s.defects.vacancy_fraction) + " (" +
+                                                        std::to_string(m_defects.vacancies) + " vacancies)";
+    throw InputError(given + ": must leave fewer vacancies than the " + std::to_string(lattice_sites) +
+                     " lattice sites of this supercell (" +
+                     s.where(s.defects.vacancies ? "defects.vacancies" : "defects.vacancy_fraction") + ")");
   }
   // Vacancies may instead be given per layer ([[initial.layers]] vacancy_fraction).
   bool layer_vacancies = false;

@@ -5,6 +5,7 @@
 #include "../CliTestSupport.hpp"
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -189,6 +190,14 @@ TEST_CASE("invalid inputs exit with 2, name the problem and write nothing") {
        "[[initial.layers]]\ncells = 4\ncomposition = { Br = 1.0 }\n[kmc]\ntemperature = 300.0\nsteps = 10\n",
        {"vacancy_fraction = 1.5", "must be >= 0 and < 1"}},
       {"mc sweeps out of range", v + "\n[mc]\nsweeps = 0\n", {"[mc] sweeps = 0", "must be an integer from 1"}},
+      {"vacancy fraction rounding to every lattice site",
+       "[lattice]\nprototype = \"perovskite\"\na = 6.0\nsupercell = [2,2,2]\n[composition]\nBr = 1.0\n[defects]\n"
+       "vacancy_fraction = 0.99\n[kmc]\ntemperature = 300.0\nsteps = 10\n",
+       {"[defects] vacancy_fraction = 0.99 (24 vacancies)", "fewer vacancies than the 24 lattice sites", "in.toml:8)"}},
+      // sweeps left at its default (5000): the error names the key that was written, with its line.
+      {"mc sample_every beyond the default sweeps", v + "\n[mc]\nsample_every = 6000\n",
+       {"[mc] sample_every = 6000", "must be at most sweeps = 5000",
+        ".toml:" + std::to_string(std::count(v.begin(), v.end(), '\n') + 3) + ")"}},
       {"Hamiltonian file missing", replace(v, "[kmc]", "[energy]\nhamiltonian = \"none.toml\"\n\n[kmc]"),
        {"[energy] hamiltonian", "none.toml"}},
       {"coincident custom basis sites",

@@ -92,8 +92,14 @@ void read_mc(SectionContext& ctx, const std::optional<TableReader>& table) {
   if (auto n = t.field("sample_every").integer(1, 1000000, "must be an integer from 1 to 1e6 sweeps"))
     mc.sample_every = static_cast<int>(*n);
   if (auto n = t.field("shells").integer(1, 10, "must be an integer from 1 to 10")) mc.shells = static_cast<int>(*n);
-  if (mc.sweeps < mc.sample_every)
-    t.field("sweeps").fail(fmt::format("must be at least sample_every = {} so that one sample is taken", mc.sample_every));
+  if (mc.sweeps < mc.sample_every) {
+    // Point at the key the user wrote: sweeps may be the default.
+    if (t.has("sweeps"))
+      t.field("sweeps").fail(fmt::format("must be at least sample_every = {} so that one sample is taken", mc.sample_every));
+    else
+      t.field("sample_every").fail(fmt::format("must be at most sweeps = {} (the default; set sweeps too) so that one "
+                                               "sample is taken", mc.sweeps));
+  }
 }
 
 void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
