@@ -924,6 +924,15 @@ TEST_CASE("[kmc] sector-parallel keys: values, defaults and bad values with file
   CHECK_THROWS_WITH_AS(parse(appended("parallel = \"sectors\"\nsector_order = \"shuffled\"\n")),
                        Contains("[kmc] sector_order = \"shuffled\": must be one of \"random\", \"fixed\""),
                        InputError);
+  // A misspelt parallel is the one error: the sector keys are not blamed for it.
+  try {
+    parse(appended("parallel = \"sector\"\nsector_window = 0.5\n"));
+    FAIL("a misspelt parallel was accepted");
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("[kmc] parallel = \"sector\"") != std::string::npos);
+    CHECK(what.find("needs [kmc] parallel") == std::string::npos);
+  }
   CHECK_THROWS_WITH_AS(parse(appended("sector_window = 0.5\n")),
                        Contains("[kmc] sector_window = 0.5: needs [kmc] parallel = \"sectors\" (input.toml:10)"),
                        InputError);

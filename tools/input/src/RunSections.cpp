@@ -61,9 +61,12 @@ void read_kmc(SectionContext& ctx, const std::optional<TableReader>& table) {
     kmc.field_v_per_angstrom = *field;
   }
   // Sector-parallel KMC (docs/sector_kmc.md): its keys only mean something with it.
-  if (auto p = t.field("parallel").choice({"replicas", "sectors"})) kmc.parallel = *p;
+  const auto parallel = t.field("parallel").choice({"replicas", "sectors"});
+  if (parallel) kmc.parallel = *parallel;
+  // A bad parallel value has its own error; the sector keys are not blamed for it.
+  const bool parallel_valid = parallel || !t.has("parallel");
   for (const char* key : {"sectors", "sector_window", "sector_order"})
-    if (t.has(key) && kmc.parallel != "sectors") t.field(key).fail("needs [kmc] parallel = \"sectors\"");
+    if (t.has(key) && parallel_valid && kmc.parallel != "sectors") t.field(key).fail("needs [kmc] parallel = \"sectors\"");
   if (auto n = t.field("sectors").integer3(1, 4096, "must be an array of 3 integers from 1 to 4096 (sectors along x, y, z)"))
     for (int a = 0; a < 3; ++a) kmc.sectors[a] = static_cast<int>((*n)[a]);
   if (auto w = t.field("sector_window").number([](double x) { return x > 0 && x <= 100; },

@@ -1,7 +1,7 @@
 #pragma once
 // Private to hkmc_input: one reader per input section. They run in a fixed
-// order (lattice, composition and initial, defects, mechanisms, barriers, kmc,
-// output) because later sections check names the earlier ones define
+// order (lattice, composition and initial, defects, mechanisms, barriers,
+// energy, kmc, mc, output) because later sections check names the earlier ones define
 // (species, mechanisms); what is known so far travels in SectionContext.
 #include <optional>
 #include <string>
