@@ -843,6 +843,13 @@ TEST_CASE("[output] checkpoint keys") {
   CHECK_THROWS_WITH_AS(parse(appended("[output]\nfile = \"a.h5\"\ncheckpoint = \"a.h5\"\n")),
                        Contains("[output] checkpoint = \"a.h5\": must differ from file and summary"),
                        InputError);
+  // The same file written another way (compared after lexical normalisation).
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\nfile = \"a.h5\"\ncheckpoint = \"./out/../a.h5\"\n")),
+                       Contains("[output] checkpoint = \"./out/../a.h5\": must differ from file and summary"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(appended("[output]\nfile = \"r/a.h5\"\nsummary = \"r//a.h5\"\n")),
+                       Contains("[output] summary = \"r//a.h5\": must differ from file"), InputError);
+  CHECK(parse(appended("[output]\nfile = \"a.h5\"\ncheckpoint = \"b/a.h5\"\n")).output.checkpoint == "b/a.h5");
   CHECK_THROWS_WITH_AS(parse(appended("[output]\ncheckpoint = \"\"\n")),
                        Contains("[output] checkpoint = \"\": must not be empty"), InputError);
   CHECK_THROWS_WITH_AS(parse(appended("[output]\ncheckpoint_evry = 100\n")), Contains("checkpoint_every"),

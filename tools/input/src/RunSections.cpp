@@ -1,6 +1,7 @@
 // [kmc] and [output]: how long and how the run goes, and what it writes.
 // See docs/input/{kmc,output}.md.
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 
 #include <fmt/format.h>
@@ -105,6 +106,15 @@ void read_mc(SectionContext& ctx, const std::optional<TableReader>& table) {
   }
 }
 
+namespace {
+// Two output paths that name one file as written ("out.h5", "./out.h5"):
+// compared after lexical normalisation, without touching the file system.
+bool same_path(const std::string& a, const std::string& b) {
+  return !a.empty() && !b.empty() &&
+         std::filesystem::path(a).lexically_normal() == std::filesystem::path(b).lexically_normal();
+}
+}  // namespace
+
 void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
   if (!table) return;
   const TableReader& t = *table;
@@ -123,7 +133,7 @@ void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
       }
     }
   }
-  if (!out.file.empty() && out.file == out.summary) {
+  if (same_path(out.file, out.summary)) {
     t.field("summary").fail("must differ from file (both would write the same path)");
     out.summary.clear();
   }
@@ -158,7 +168,7 @@ void read_output(SectionContext& ctx, const std::optional<TableReader>& table) {
     if (auto path = f.string()) {
       if (path->empty()) {
         f.fail("must not be empty (leave the key out to write no checkpoints)");
-      } else if (*path == out.file || *path == out.summary) {
+      } else if (same_path(*path, out.file) || same_path(*path, out.summary)) {
         f.fail("must differ from file and summary (both would write the same path)");
       } else {
         out.checkpoint = *path;
