@@ -10,7 +10,7 @@ namespace hkmc::kmc {
 
 MetropolisResult run_metropolis(const KmcModel& model, std::vector<lattice::Occupant> occ,
                                 const MetropolisControl& control, std::uint64_t seed, int replica,
-                                const ShortRangeOrder& sro) {
+                                const ShortRangeOrder& sro, std::atomic<std::int64_t>* sweeps_done) {
   const auto& sc = model.supercell();
   const auto* h = model.hamiltonian();
   const int n = sc.num_sites();
@@ -43,6 +43,7 @@ MetropolisResult run_metropolis(const KmcModel& model, std::vector<lattice::Occu
         ++result.accepted;
       }
     }
+    if (sweeps_done) sweeps_done->store(sweep + 1, std::memory_order_relaxed);
     const std::int64_t sampled = sweep - control.equilibration_sweeps + 1;
     if (sampled > 0 && sampled % control.sample_every == 0) {
       result.energy_per_site_ev.push_back(energy / n);

@@ -223,6 +223,29 @@ TEST_CASE("invalid inputs exit with 2, name the problem and write nothing") {
   CHECK(missing.output.find("absent.toml") != std::string::npos);
 }
 
+TEST_CASE("mc: progress on stderr (none with --quiet), energy and Warren-Cowley table, JSON summary") {
+  Scratch s("hkmc_cli_mc");
+  std::string text = with_output(s) + "\n[mc]\nequilibration = 20\nsweeps = 200\nsample_every = 10\n";
+  text.replace(text.find("Br = 1.0"), 8, "Br = 0.5\nI = 0.5");
+  const auto input = s.write("in.toml", text);
+  const auto r = run("mc " + input + " --summary " + s.path("mc.json"));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  // Not a terminal: plain progress lines (at least the last one).
+  CHECK(r.output.find("progress ") != std::string::npos);
+  CHECK(r.output.find("200 sweeps after 20 of equilibration") != std::string::npos);
+  CHECK(r.output.find("Warren–Cowley") != std::string::npos);
+  const std::string json = hkmc::test::read_text(s.path("mc.json"));
+  CHECK(json.find("\"energy_per_site_eV\"") != std::string::npos);
+  CHECK(json.find("\"warren_cowley\"") != std::string::npos);
+  const auto quiet = run("mc " + input + " --quiet");
+  INFO(quiet.output);
+  REQUIRE(quiet.code == 0);
+  CHECK(quiet.output.find("progress") == std::string::npos);
+  // The same seed gives the same table with and without the display.
+  CHECK(quiet.output.substr(quiet.output.find("mc         T")) == r.output.substr(r.output.find("mc         T")));
+}
+
 TEST_CASE("every shipped input passes check, and the examples run") {
   const fs::path inputs = fs::path(HKMC_SOURCE_DIR) / "inputs";
   int checked = 0;

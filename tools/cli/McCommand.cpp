@@ -3,10 +3,14 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "hkmc/common/Error.hpp"
 #include "hkmc/input/InputReader.hpp"
@@ -14,6 +18,7 @@
 #include "hkmc/kmc/RunOutput.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 #include "hkmc/kmc/Statistics.hpp"
+#include "ProgressReporter.hpp"
 
 namespace hkmc::cli {
 namespace {
@@ -23,6 +28,7 @@ struct McOptions {
   std::vector<std::string> overrides;
   std::string summary;
   bool force = false;
+  bool quiet = false;
 };
 McOptions g_options;
 
@@ -60,6 +66,7 @@ CLI::App* add_mc_command(CLI::App& app) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   mc->add_option("--summary", g_options.summary, "Write the results as JSON to this file");
   mc->add_flag("--force", g_options.force, "Overwrite an existing summary file");
+  mc->add_flag("--quiet", g_options.quiet, "No progress display");
   return mc;
 }
 
@@ -76,9 +83,38 @@ int run_mc_command() {
   kmc::MetropolisControl control{s.mc.equilibration_sweeps, s.mc.sweeps, s.mc.sample_every, s.mc.shells};
   const int replicas = s.kmc.replicas;
   std::vector<kmc::MetropolisResult> results(replicas);
-  tbb::parallel_for(0, replicas, [&](int r) {
-    results[r] = kmc::run_metropolis(model, sim.initial_configuration(r), control, s.kmc.seed, r, sro);
+  // The replicas run on a worker thread (oneTBB tasks); this thread shows
+  // their progress, as `run` does.
+  std::vector<std::atomic<std::int64_t>> sweeps_done(replicas);
+  for (auto& d : sweeps_done) d.store(0);
+  std::atomic<bool> finished{false};
+  std::exception_ptr failure;
+  std::thread worker([&] {
+    try {
+      tbb::parallel_for(0, replicas, [&](int r) {
+        results[r] = kmc::run_metropolis(model, sim.initial_configuration(r), control, s.kmc.seed, r, sro,
+                                         &sweeps_done[r]);
+      });
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    finished.store(true);
   });
+  ProgressReporter progress(g_options.quiet);
+  const double total = static_cast<double>(replicas) * (control.equilibration_sweeps + control.sweeps);
+  auto fraction = [&] {
+    double done = 0;
+    for (const auto& d : sweeps_done) done += static_cast<double>(d.load(std::memory_order_relaxed));
+    return total > 0 ? done / total : 1.0;
+  };
+  while (!finished.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    progress(fraction());
+  }
+  worker.join();
+  if (failure) std::rethrow_exception(failure);
+  progress(1.0);
+  progress.finish();
 
   const int codes = model.species().size() + 1;
   std::vector<std::vector<double>> energy;

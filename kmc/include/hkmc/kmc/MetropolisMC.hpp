@@ -6,6 +6,7 @@
 // with probability min(1, exp(-ΔE / k_B T)) (Metropolis et al. 1953). Counts
 // of every species and defect are conserved. Random numbers come from the
 // kMetropolis stream of (seed, replica).
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -29,8 +30,10 @@ struct MetropolisResult {
   std::vector<lattice::Occupant> final_occupancy;
 };
 
+// `sweeps_done` (optional) counts the sweeps made so far, equilibration
+// included, for a progress display read from another thread.
 MetropolisResult run_metropolis(const KmcModel& model, std::vector<lattice::Occupant> occupancy,
                                 const MetropolisControl& control, std::uint64_t seed, int replica,
-                                const ShortRangeOrder& sro);
+                                const ShortRangeOrder& sro, std::atomic<std::int64_t>* sweeps_done = nullptr);
 
 }  // namespace hkmc::kmc
