@@ -1,13 +1,41 @@
 #pragma once
-// Internal to hkmc_kmc: how a running replica answers its ReplicaHooks
+// Internal to hkmc_kmc, shared by the serial and sector runners: the state a
+// replica reports (replica_state), and how a running replica answers its ReplicaHooks
 // (stop, snapshot requests, periodic checkpoints, test pauses). The serial
 // runner asks between two events, the sector runner at cycle ends.
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 
 #include "hkmc/kmc/ReplicaRunner.hpp"
 
 namespace hkmc::kmc::detail {
+
+// Where a replica stands, for a snapshot or its outcome: between two events
+// (serial runs) or at a cycle end (sector runs, which add their `sector` part).
+struct ReplicaPosition {
+  bool finished, stalled;
+  int block;
+  double next_sample_s;  // time runs
+  double wall_s;
+};
+inline ReplicaState replica_state(int replica, const ReplicaPosition& at, const KmcEngine& engine,
+                                  const DiffusionObserver& observer, const SegregationObserver& segregation,
+                                  const std::optional<PlaneCrossingCounter>& crossings) {
+  ReplicaState s;
+  s.replica = replica;
+  s.started = true;
+  s.finished = at.finished;
+  s.stalled = at.stalled;
+  s.engine = engine.state();
+  s.observer = observer.state();
+  s.segregation = segregation.samples();
+  if (crossings) s.crossings = crossings->counts();
+  s.block = at.block;
+  s.next_sample_s = at.next_sample_s;
+  s.wall_s = at.wall_s;
+  return s;
+}
 
 class ReplicaAttention {
  public:

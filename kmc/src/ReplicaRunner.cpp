@@ -99,19 +99,8 @@ ReplicaOutcome advance_replica(const KmcModel& model, std::vector<lattice::Occup
     return from.wall_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   auto state = [&] {
-    ReplicaState s;
-    s.replica = replica;
-    s.started = true;
-    s.finished = finished;
-    s.stalled = stalled;
-    s.engine = engine.state();
-    s.observer = observer.state();
-    s.segregation = segregation.samples();
-    if (crossings) s.crossings = crossings->counts();
-    s.block = block;
-    s.next_sample_s = next_sample;
-    s.wall_s = wall();
-    return s;
+    return detail::replica_state(replica, {finished, stalled, block, next_sample, wall()}, engine, observer,
+                                 segregation, crossings);
   };
   detail::ReplicaAttention attention(hooks, engine.events());
 

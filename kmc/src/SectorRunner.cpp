@@ -67,18 +67,8 @@ ReplicaOutcome advance_sector_replica(const KmcModel& model, std::vector<lattice
   };
   // Taken at cycle ends only, where no defect is between two sectors' lists.
   auto state = [&] {
-    ReplicaState s;
-    s.replica = replica;
-    s.started = true;
-    s.finished = finished;
-    s.stalled = stalled;
-    s.engine = engine.state();
-    s.observer = observer.state();
-    s.segregation = segregation.samples();
-    if (crossings) s.crossings = crossings->counts();
-    s.block = block;
-    s.next_sample_s = next_sample_s;
-    s.wall_s = wall();
+    ReplicaState s = detail::replica_state(replica, {finished, stalled, block, next_sample_s, wall()}, engine,
+                                           observer, segregation, crossings);
     s.sector = sectors.state();
     return s;
   };
