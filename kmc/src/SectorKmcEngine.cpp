@@ -60,7 +60,7 @@ std::array<int, 3> SectorKmcEngine::layout(const KmcModel& model, const SectorSe
   return counts;
 }
 
-SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settings, std::uint64_t seed,
+SectorKmcEngine::SectorKmcEngine(Bare, KmcEngine& engine, const SectorSettings& settings, std::uint64_t seed,
                                  std::uint32_t replica)
     : m_engine(engine),
       m_model(engine.model()),
@@ -70,6 +70,11 @@ SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settin
       m_replica(replica),
       m_stride(engine.m_stride) {
   set_up();
+}
+
+SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settings, std::uint64_t seed,
+                                 std::uint32_t replica)
+    : SectorKmcEngine(Bare{}, engine, settings, seed, replica) {
   const int n_defects = static_cast<int>(engine.m_defects.size());
   for (int d = 0; d < n_defects; ++d) {
     const int region = region_of(engine.m_defect_cell[d]);
@@ -92,14 +97,7 @@ SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settin
 
 SectorKmcEngine::SectorKmcEngine(KmcEngine& engine, const SectorSettings& settings, std::uint64_t seed,
                                  std::uint32_t replica, const SectorState& resume)
-    : m_engine(engine),
-      m_model(engine.model()),
-      m_supercell(engine.model().supercell()),
-      m_settings(settings),
-      m_seed(seed),
-      m_replica(replica),
-      m_stride(engine.m_stride) {
-  set_up();
+    : SectorKmcEngine(Bare{}, engine, settings, seed, replica) {
   check(resume);
   for (std::size_t r = 0; r + 1 < resume.offsets.size(); ++r)
     m_sectors[r / kTypes].defects[r % kTypes].assign(resume.defects.begin() + resume.offsets[r],

@@ -123,7 +123,12 @@ class SectorKmcEngine {
     const int sector = (m_sector_of[0][c[0]] * n[1] + m_sector_of[1][c[1]]) * n[2] + m_sector_of[2][c[2]];
     return sector * kTypes + (m_half_of[0][c[0]] | m_half_of[1][c[1]] << 1 | m_half_of[2][c[2]] << 2);
   }
-  // What both constructors build: layout, region tables, site maps, rate arrays.
+  // What both public constructors start from (they delegate to it): the
+  // members and set_up(), without defect lists, τ or cycle count.
+  struct Bare {};
+  SectorKmcEngine(Bare, KmcEngine& engine, const SectorSettings& settings, std::uint64_t seed,
+                  std::uint32_t replica);
+  // Layout, region tables, site maps, rate arrays.
   void set_up();
   // Throws hkmc::Error when `resume` does not fit this engine (see the constructor).
   void check(const SectorState& resume) const;
