@@ -25,6 +25,7 @@ KmcEngine::KmcEngine(const KmcModel& model, std::vector<Occupant> occupancy, std
       m_stride(std::max(1, model.catalog().max_slots())),
       m_memo_on(model.memo_usable()),
       m_pending_memo_hits(&model),
+      m_rate_memo(model.rate_law()),
       m_rng(seed, RandomStream::kKmcEvents, replica) {
   const int n = m_supercell.num_sites();
   if (static_cast<int>(m_occupancy.size()) != n)
@@ -236,9 +237,9 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
       delta_e += origin_part[moving];
       delta_e += target_part;
       delta_e += hop.bond;
-      const auto r = m_model.rate_law().rate(hop.e_kra, delta_e, hop.work);
-      rates[k] = r.rate_hz;
-      clamped[k] = r.clamped;
+      const auto a = m_model.rate_law().activation(hop.e_kra, delta_e, hop.work);
+      rates[k] = m_rate_memo.rate_at(a.e_a_ev);
+      clamped[k] = a.clamped;
     }
     return;
   }
@@ -298,9 +299,9 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
       parts[i] = h.site_part(changed.mobile[i], occupancy[sites[i]], after[i], field_of(sites[i]));
     const double delta_e = h.combine(changed, parts, m_model.bond_part(table), std::span<const int>(sites, changed.n),
                                      std::span<const Occupant>(after, changed.n), m_occupancy);
-    const auto r = m_model.tabulated_rate(table, delta_e);
-    rates[k] = r.rate_hz;
-    clamped[k] = r.clamped;
+    const auto a = m_model.tabulated_activation(table, delta_e);
+    rates[k] = m_rate_memo.rate_at(a.e_a_ev);
+    clamped[k] = a.clamped;
   }
 }
 

@@ -3,15 +3,18 @@
 #include <doctest/doctest.h>
 #include <tbb/global_control.h>
 
+#include <bit>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <unistd.h>
 #include <set>
 
 #include "SpecHelpers.hpp"
 #include "hkmc/common/Units.hpp"
 #include "hkmc/kmc/KmcEngine.hpp"
+#include "hkmc/kmc/RateMemo.hpp"
 #include "hkmc/kmc/Simulation.hpp"
 
 using namespace hkmc;
@@ -192,6 +195,42 @@ TEST_CASE("rate law: kinetically resolved barrier, field work and clamp") {
   auto c2 = law.rate(0.1, -0.5, 0.0);
   CHECK(c2.clamped);
   CHECK(c2.e_a_ev == doctest::Approx(0.0));
+}
+
+TEST_CASE("rate memo: the rate law's bits for every activation energy, hits and misses alike") {
+  // Independent of the memo: RateLaw::rate_at called directly.
+  barriers::RateLaw law(1e13, 350.0);
+  kmc::RateMemo memo(law);
+  // Values that share the memo's slot and differ only in their low bits, or
+  // only in their high mantissa bits, queried in turn: every query replaces
+  // the slot, and a memo that compared less than all of a key's bits would
+  // answer one with another's rate.
+  std::mt19937_64 gen(7);
+  std::uniform_real_distribution<double> e_a(0.0, 1.2);
+  int wrong = 0, collisions = 0;
+  for (int base = 0; base < 20; ++base) {
+    const double e = e_a(gen);
+    const auto bits = std::bit_cast<std::uint64_t>(e);
+    for (const int shift : {0, 40}) {
+      std::vector<double> same_slot{e};
+      for (std::uint64_t j = 1; same_slot.size() < 6; ++j) {
+        const double other = std::bit_cast<double>(bits ^ (j << shift));
+        if (kmc::RateMemo::slot_of(other) == kmc::RateMemo::slot_of(e)) same_slot.push_back(other);
+      }
+      for (int pass = 0; pass < 2; ++pass)
+        for (const double v : same_slot) wrong += memo.rate_at(v) != law.rate_at(v);
+      collisions += static_cast<int>(same_slot.size()) - 1;
+    }
+  }
+  CHECK(collisions == 200);
+  CHECK(wrong == 0);
+  CHECK(memo.misses() == 2 * 20 * 2 * 6);  // each query evicted the previous one
+  // A short list of repeating values (the Hamiltonian's case) misses once per value.
+  kmc::RateMemo small(law);
+  for (int pass = 0; pass < 100; ++pass)
+    for (int k = 0; k < 50; ++k) CHECK(small.rate_at(0.2 + 0.001 * k) == law.rate_at(0.2 + 0.001 * k));
+  CHECK(small.misses() <= 50);
+  CHECK(small.rate_at(0.0) == law.rate_at(0.0));  // the slots' starting entries are true ones
 }
 
 TEST_CASE("a run stopped by simulated time samples and blocks on the time grid") {

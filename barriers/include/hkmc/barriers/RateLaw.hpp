@@ -22,12 +22,23 @@ class RateLaw {
   RateLaw(double attempt_frequency_hz, double temperature_k);
   // Inline: the engines call it for every rate they recompute.
   HopRate rate(double e_kra_ev, double delta_e_ev, double field_work_ev) const {
+    const Activation a = activation(e_kra_ev, delta_e_ev, field_work_ev);
+    return HopRate{rate_at(a.e_a_ev), a.e_a_ev, a.clamped};
+  }
+  // rate()'s two steps, for callers that reuse the second (the engine's
+  // RateMemo): rate() = rate_at(activation(...).e_a_ev), bit for bit.
+  struct Activation {
+    double e_a_ev;
+    bool clamped;
+  };
+  Activation activation(double e_kra_ev, double delta_e_ev, double field_work_ev) const {
     double e_a = e_kra_ev + 0.5 * delta_e_ev - 0.5 * field_work_ev;
     const double floor = std::max(0.0, delta_e_ev - field_work_ev);
     const bool clamped = e_a < floor;
     if (clamped) e_a = floor;
-    return HopRate{m_nu * std::exp(-m_beta * e_a), e_a, clamped};
+    return {e_a, clamped};
   }
+  double rate_at(double e_a_ev) const { return m_nu * std::exp(-m_beta * e_a_ev); }
   double attempt_frequency_hz() const { return m_nu; }
   double temperature_k() const { return m_temperature; }
   double beta_per_ev() const { return m_beta; }

@@ -14,6 +14,7 @@
 
 #include "hkmc/common/Random.hpp"
 #include "hkmc/kmc/KmcModel.hpp"
+#include "hkmc/kmc/RateMemo.hpp"
 #include "hkmc/kmc/SiteDefectMap.hpp"
 #include "hkmc/kmc/SumTree.hpp"
 
@@ -196,6 +197,7 @@ class KmcEngine {
   };
   PendingMemoHits m_pending_memo_hits;
   void flush_memo_hits() { m_pending_memo_hits.flush(m_scratch.memo_hits); }
+  RateMemo m_rate_memo;  // field_rates(): rates by E_a
   std::vector<std::pair<int, std::uint64_t>> m_impacted;  // execute(): defect, slots to refresh
   std::vector<lattice::EnvironmentKey> m_missing_keys;
   std::vector<int> m_missing_defects;

@@ -181,6 +181,10 @@ class KmcModel {
   barriers::HopRate tabulated_rate(int table_index, double delta_e_ev) const {
     return m_rate_law.rate(m_e_kra_table[table_index], delta_e_ev, m_work_table[table_index]);
   }
+  // tabulated_rate's first step (RateLaw::activation), for the engine's RateMemo.
+  barriers::RateLaw::Activation tabulated_activation(int table_index, double delta_e_ev) const {
+    return m_rate_law.activation(m_e_kra_table[table_index], delta_e_ev, m_work_table[table_index]);
+  }
   // LatticeHamiltonian::bond_part of the hop with this table index (field_rates()).
   double bond_part(int table_index) const { return m_bond_table[table_index]; }
   // field_rates() with pair terms and no triplets: everything of a vacancy
