@@ -213,6 +213,7 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
   constexpr int kCachedCodes = 16;
   double origin_part[kCachedCodes];
   std::uint32_t have_origin = 0;
+  const HopChange change = m_hop_change;
   if (const KmcModel::VacancyHop* hops = m_model.vacancy_hops(mobile); hops && codes <= kCachedCodes) {
     // A vacancy: the hop's constants in one record, the origin's part once
     // per moving species.
@@ -226,11 +227,14 @@ void KmcEngine::field_rates(int d, int site, int mobile, std::size_t base, std::
         clamped[k] = 0;
         continue;
       }
+      const KmcModel::VacancyHop& hop = hops[fs.table_base + moving * codes];
+      if (change.active && !(hop.columns_read & change.columns) && target != change.sites[0] &&
+          target != change.sites[1] && target != change.sites[2])
+        continue;  // nothing this rate reads has changed
       if (!(have_origin >> moving & 1u)) {
         origin_part[moving] = h.site_part(mobile, here, moving, field_of(site));
         have_origin |= 1u << moving;
       }
-      const KmcModel::VacancyHop& hop = hops[fs.table_base + moving * codes];
       const double target_part = barriers::LatticeHamiltonian::add_weighted_counts(
           hop.target_point, hop.weights, pair_field + static_cast<std::size_t>(target) * stride);
       double delta_e = 0.0;  // LatticeHamiltonian::combine's order
@@ -438,7 +442,19 @@ void KmcEngine::execute(const PlannedEvent& event) {
       }
     }
   }
+  if (!m_pair_field.empty()) {
+    const auto& h = *m_model.hamiltonian();
+    m_hop_change.columns = 0;
+    for (int i = 0; i < 3; ++i) {
+      m_hop_change.sites[i] = changed[i];
+      if (changed[i] < 0 || before[i] == m_occupancy[changed[i]]) continue;
+      for (const Occupant o : {before[i], m_occupancy[changed[i]]})
+        if (const int c = h.field_column(o); c >= 0) m_hop_change.columns |= std::uint64_t{1} << c;
+    }
+    m_hop_change.active = true;
+  }
   for (const auto& [w, slots] : m_impacted) refresh_defect(w, slots);
+  m_hop_change.active = false;
   settle_missing();
   apply_pending_displacements();
 }

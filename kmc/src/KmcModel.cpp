@@ -156,9 +156,15 @@ KmcModel::KmcModel(lattice::Supercell supercell, lattice::SpeciesTable species,
           for (int moving = 1; moving < m_codes; ++moving) {
             const auto s = static_cast<Occupant>(moving);
             const int i = cache_index(m, k, s, 0);
+            const auto target_weights = m_hamiltonian->site_weights(slot.target.mobile, s, kEmpty);
+            std::uint64_t columns_read = 0;
+            const int columns = m_hamiltonian->field_columns();
+            for (const auto& w : target_weights) columns_read |= std::uint64_t{1} << (w.index % columns);
+            for (const auto& w : m_hamiltonian->site_weights(m, kEmpty, s))  // the origin's part
+              columns_read |= std::uint64_t{1} << (w.index % columns);
             m_vacancy_hops[i] = VacancyHop{m_e_kra_table[i], m_work_table[i], m_bond_table[i],
                                            m_hamiltonian->point_difference(slot.target.mobile, s, kEmpty),
-                                           m_hamiltonian->site_weights(slot.target.mobile, s, kEmpty)};
+                                           target_weights, columns_read};
           }
         }
     }

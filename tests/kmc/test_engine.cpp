@@ -319,6 +319,42 @@ TEST_CASE("incremental rates equal a full recompute: pair-only Hamiltonian (the 
   }
 }
 
+TEST_CASE("incremental rates equal a full recompute: I-Br pairs only (rates that read no changed column keep their value)") {
+  // As the benchmark Hamiltonian: I-Br pairs only, so an I hop reads only Br
+  // counts and moving an I changes only I counts. The engine then keeps the
+  // rates of the other vacancies' I hops (KmcEngine::HopChange), unless the
+  // hop's target is a site that changed: dense vacancies (10 %) make both
+  // kinds frequent. Independent check: KmcModel::hop_rate on the occupancy.
+  auto spec = test::perovskite_spec(6.0, 8, {{"I", 0.5}, {"Br", 0.5}}, 150, 0);
+  const auto path = std::filesystem::temp_directory_path() / ("hkmc_engine_ibr" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 1\nspecies = [\"I\", \"Br\"]\nJ = 0.04\n"
+                         "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 2\nspecies = [\"I\", \"Br\"]\nJ = 0.02\n"
+                         "[[pair]]\nsublattices = [\"X\", \"X\"]\nshell = 3\nspecies = [\"I\", \"Br\"]\nJ = -0.01\n";
+  spec.energy.hamiltonian_file = path.string();
+  kmc::Simulation sim(spec);
+  REQUIRE(sim.model().vacancy_hops(0) != nullptr);
+  kmc::KmcEngine engine(sim.model(), sim.initial_configuration(0), 11, 0);
+  std::string buffer;
+  std::set<double> distinct_rates;
+  int empty_targets = 0;
+  for (int step = 0; step < 3000; ++step) {
+    REQUIRE(engine.step());
+    if (step % 10 != 9) continue;
+    for (int d = 0; d < static_cast<int>(engine.defects().size()); ++d) {
+      const int site = engine.defects()[d].site;
+      const auto& slots = sim.model().catalog().slots(sim.model().supercell().mobile_of(site));
+      for (int k = 0; k < static_cast<int>(slots.size()); ++k) {
+        const double expect = sim.model().hop_rate(site, k, engine.occupancy(), buffer).rate_hz;
+        REQUIRE(engine.rate_hz(d, k) == expect);
+        if (expect > 0) distinct_rates.insert(expect); else ++empty_targets;
+      }
+    }
+  }
+  CHECK(distinct_rates.size() > 20);
+  CHECK(empty_targets > 1000);  // vacancy pairs: hops onto a changed (vacated or refilled) site occur
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("incremental rates equal a full recompute: Hamiltonian and environment-dependent barriers") {
   // The general path: KmcModel::hop_rate reading the engine's pair field.
   auto spec = mixed_spec_with_environment();

@@ -89,6 +89,8 @@ class LatticeHamiltonian {
   // code, -1 for none.
   int field_stride() const { return m_field_stride; }
   int field_column(lattice::Occupant code) const { return m_column_of[code]; }
+  // Columns per channel: a count's index is channel * field_columns() + column.
+  int field_columns() const { return static_cast<int>(m_column_code.size()); }
   // Writes the pair-field counts of `site` (field_stride() bytes) from `occupancy`.
   void count_field(int site, std::span<const lattice::Occupant> occupancy, std::uint8_t* counts) const;
   // The sites whose pair field contains a site of basis `mobile`, and where:

@@ -199,6 +199,16 @@ class KmcEngine {
   void flush_memo_hits() { m_pending_memo_hits.flush(m_scratch.memo_hits); }
   RateMemo m_rate_memo;  // field_rates(): rates by E_a
   std::vector<std::pair<int, std::uint64_t>> m_impacted;  // execute(): defect, slots to refresh
+  // While execute() refreshes the other defects: the sites the hop changed
+  // and the pair-field columns it changed (bit c: column c). A vacancy-hop
+  // rate that reads none of those columns and whose target is none of those
+  // sites keeps its value (field_rates).
+  struct HopChange {
+    bool active = false;
+    int sites[3] = {-1, -1, -1};
+    std::uint64_t columns = 0;
+  };
+  HopChange m_hop_change;
   std::vector<lattice::EnvironmentKey> m_missing_keys;
   std::vector<int> m_missing_defects;
   RandomGenerator m_rng;

@@ -196,6 +196,9 @@ class KmcModel {
     double e_kra, work, bond;
     double target_point;  // LatticeHamiltonian::point_difference of the target (s -> Va)
     std::span<const barriers::LatticeHamiltonian::FieldWeight> weights;  // of the target (s -> Va)
+    // Bit c: the rate reads pair-field column c, at the origin or the target.
+    // A hop that changes no such column elsewhere leaves the rate as it was.
+    std::uint64_t columns_read;
   };
   // Null unless every slot of basis site `mobile` is a vacancy hop and the
   // rates qualify (above).
