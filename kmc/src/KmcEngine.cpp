@@ -145,6 +145,17 @@ void KmcEngine::apply_field_updates(const KmcModel::FieldUpdateList& list, int o
   }
 }
 
+void KmcEngine::note_hop_change(const int* changed, const Occupant* before) {
+  const auto& h = *m_model.hamiltonian();
+  m_hop_change.columns = 0;
+  for (int i = 0; i < 3; ++i) {
+    m_hop_change.sites[i] = changed[i];
+    if (changed[i] < 0 || before[i] == m_occupancy[changed[i]]) continue;
+    for (const Occupant o : {before[i], m_occupancy[changed[i]]})
+      if (const int c = h.field_column(o); c >= 0) m_hop_change.columns |= std::uint64_t{1} << c;
+  }
+}
+
 void KmcEngine::refresh_defect(int d, std::uint64_t slots_to_update) {
   const int site = m_defects[d].site;
   const int mobile = m_supercell.mobile_of(site);
@@ -383,12 +394,14 @@ void KmcEngine::execute(const PlannedEvent& event) {
   m_time_s += event.dt_s;
   ++m_events;
 
-  if (const auto* updates = m_pair_field.empty() ? nullptr : m_model.vacancy_field_updates(
-                                                                 m_supercell.mobile_of(origin), event.slot)) {
-    apply_field_updates(*updates, origin, origin_cell);
-  } else {
-    for (int i = 0; i < 3; ++i)
-      if (changed[i] >= 0) update_pair_field(changed[i], changed_cell[i], before[i]);
+  if (!m_pair_field.empty()) {
+    if (const auto* updates = m_model.vacancy_field_updates(m_supercell.mobile_of(origin), event.slot)) {
+      apply_field_updates(*updates, origin, origin_cell);
+    } else {
+      for (int i = 0; i < 3; ++i)
+        if (changed[i] >= 0) update_pair_field(changed[i], changed_cell[i], before[i]);
+    }
+    note_hop_change(changed, before);
   }
   refresh_defect(event.defect);
   // The other defects whose rates read a changed site, with the slots that
@@ -442,17 +455,7 @@ void KmcEngine::execute(const PlannedEvent& event) {
       }
     }
   }
-  if (!m_pair_field.empty()) {
-    const auto& h = *m_model.hamiltonian();
-    m_hop_change.columns = 0;
-    for (int i = 0; i < 3; ++i) {
-      m_hop_change.sites[i] = changed[i];
-      if (changed[i] < 0 || before[i] == m_occupancy[changed[i]]) continue;
-      for (const Occupant o : {before[i], m_occupancy[changed[i]]})
-        if (const int c = h.field_column(o); c >= 0) m_hop_change.columns |= std::uint64_t{1} << c;
-    }
-    m_hop_change.active = true;
-  }
+  m_hop_change.active = !m_pair_field.empty();
   for (const auto& [w, slots] : m_impacted) refresh_defect(w, slots);
   m_hop_change.active = false;
   settle_missing();

@@ -209,6 +209,9 @@ class KmcEngine {
     std::uint64_t columns = 0;
   };
   HopChange m_hop_change;
+  // Sets m_hop_change's sites and columns (not `active`) from the hop's
+  // changed sites and their occupants before it.
+  void note_hop_change(const int* changed, const lattice::Occupant* before);
   std::vector<lattice::EnvironmentKey> m_missing_keys;
   std::vector<int> m_missing_defects;
   RandomGenerator m_rng;
