@@ -202,7 +202,7 @@ TEST_CASE("rate memo: the rate law's bits for every activation energy, hits and 
   barriers::RateLaw law(1e13, 350.0);
   kmc::RateMemo memo(law);
   // Values that share the memo's slot and differ only in their low bits, or
-  // only in their high mantissa bits, queried in turn: every query replaces
+  // only in bits 40 and up (mantissa and exponent), queried in turn: every query replaces
   // the slot, and a memo that compared less than all of a key's bits would
   // answer one with another's rate.
   std::mt19937_64 gen(7);
