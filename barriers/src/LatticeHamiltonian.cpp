@@ -298,6 +298,18 @@ LatticeHamiltonian::LatticeHamiltonian(const lattice::Supercell& supercell,
     m_triplet_k[table + (codes[0] * m_codes + codes[1]) * m_codes + codes[2]] += p.k_ev;
   }
   if (!problems.empty()) throw InputError(problems);
+  // Every order of the codes holds the sorted entry's value, so triplet()
+  // needs no sort (whose branches the random occupancy mispredicts).
+  const std::size_t table_size = static_cast<std::size_t>(m_codes) * m_codes * m_codes;
+  for (std::size_t table = 0; table < m_triplet_k.size(); table += table_size)
+    for (int c0 = 0; c0 < m_codes; ++c0)
+      for (int c1 = 0; c1 < m_codes; ++c1)
+        for (int c2 = 0; c2 < m_codes; ++c2) {
+          int c[3] = {c0, c1, c2};
+          std::sort(c, c + 3);
+          m_triplet_k[table + (c0 * m_codes + c1) * m_codes + c2] =
+              m_triplet_k[table + (c[0] * m_codes + c[1]) * m_codes + c[2]];
+        }
 
   // Partners, and the periodic-image check: every cluster of a site must
   // consist of distinct sites of the supercell.
@@ -359,11 +371,7 @@ double LatticeHamiltonian::energy(std::span<const Occupant> occupancy) const {
 }
 
 double LatticeHamiltonian::triplet(int table, int c0, int c1, int c2) const {
-  // Three-element sort: the table is indexed by sorted codes.
-  if (c0 > c1) std::swap(c0, c1);
-  if (c1 > c2) std::swap(c1, c2);
-  if (c0 > c1) std::swap(c0, c1);
-  return m_triplet_k[table + (c0 * m_codes + c1) * m_codes + c2];
+  return m_triplet_k[table + (c0 * m_codes + c1) * m_codes + c2];  // filled for every order of the codes
 }
 
 double LatticeHamiltonian::delta_energy(std::span<const int> sites, std::span<const Occupant> after,
@@ -417,7 +425,8 @@ double LatticeHamiltonian::triplet_delta(std::span<const int> sites, std::span<c
       const int a = interior ? site + t.delta_a : m_supercell.shifted_from(cell, t.a);
       const int b = interior ? site + t.delta_b : m_supercell.shifted_from(cell, t.b);
       const int ca = changed_index(sites, a), cb = changed_index(sites, b);
-      const double w = 1.0 / (1 + (ca >= 0) + (cb >= 0));
+      static constexpr double kShare[3] = {1.0, 1.0 / 2.0, 1.0 / 3.0};  // 1 / changed corners, as divided
+      const double w = kShare[(ca >= 0) + (cb >= 0)];
       const int a_after = ca >= 0 ? after[ca] : occupancy[a];
       const int b_after = cb >= 0 ? after[cb] : occupancy[b];
       delta += w * (triplet(t.table, here_after, a_after, b_after) -

@@ -185,7 +185,7 @@ class LatticeHamiltonian {
   struct Triangle {
     lattice::SiteOffset a, b;
     int delta_a, delta_b;
-    int table;  // offset into m_triplet_k, indexed by sorted codes
+    int table;  // offset into m_triplet_k
   };
   double triplet(int table, int c0, int c1, int c2) const;
   // Triplet part of delta_energy().
@@ -200,7 +200,7 @@ class LatticeHamiltonian {
   int m_triplet_types = 0;
   std::vector<double> m_point;                        // [mobile][code]
   std::vector<double> m_pair_j;                       // tables of codes x codes
-  std::vector<double> m_triplet_k;                    // tables of codes^3 (sorted codes)
+  std::vector<double> m_triplet_k;                    // tables of codes^3, symmetric in the codes
   std::vector<std::vector<PairNeighbor>> m_pairs;     // by mobile basis
   std::vector<std::vector<Triangle>> m_triangles;     // by mobile basis
   std::vector<std::vector<lattice::SiteOffset>> m_partners;
