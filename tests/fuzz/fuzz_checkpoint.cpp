@@ -15,21 +15,23 @@
 
 namespace {
 
+hkmc::kmc::RunSpec small_spec() {
+  hkmc::kmc::RunSpec s;
+  s.source_path = "fuzz";
+  s.lattice.prototype = "perovskite";
+  s.lattice.a_angstrom = 6.0;
+  s.lattice.supercell = {3, 3, 3};
+  s.composition.fractions = {{"I", 0.5}, {"Br", 0.5}};
+  s.defects.vacancies = 3;
+  s.kmc.steps = 1000;
+  s.kmc.seed = 1;
+  s.kmc.blocks = 4;
+  s.output.samples = 10;
+  return s;
+}
+
 const hkmc::kmc::Simulation& simulation() {
-  static const hkmc::kmc::Simulation sim = [] {
-    hkmc::kmc::RunSpec s;
-    s.source_path = "fuzz";
-    s.lattice.prototype = "perovskite";
-    s.lattice.a_angstrom = 6.0;
-    s.lattice.supercell = {3, 3, 3};
-    s.composition.fractions = {{"I", 0.5}, {"Br", 0.5}};
-    s.defects.vacancies = 3;
-    s.kmc.steps = 1000;
-    s.kmc.seed = 1;
-    s.kmc.blocks = 4;
-    s.output.samples = 10;
-    return hkmc::kmc::Simulation(s);
-  }();
+  static const hkmc::kmc::Simulation sim(small_spec());
   return sim;
 }
 
@@ -37,19 +39,12 @@ const hkmc::kmc::Simulation& simulation() {
 // are two cells thick, as vacancy hops need.
 const hkmc::kmc::Simulation& sector_simulation() {
   static const hkmc::kmc::Simulation sim = [] {
-    hkmc::kmc::RunSpec s;
-    s.source_path = "fuzz_sectors";
-    s.lattice.prototype = "perovskite";
-    s.lattice.a_angstrom = 6.0;
+    auto s = small_spec();
     s.lattice.supercell = {8, 4, 4};
-    s.composition.fractions = {{"I", 0.5}, {"Br", 0.5}};
     s.defects.vacancies = 4;
     s.kmc.steps = 1000000000;  // as the run that wrote the seeds (interrupted)
-    s.kmc.seed = 1;
-    s.kmc.blocks = 4;
     s.kmc.parallel = "sectors";
     s.kmc.sectors = {2, 1, 1};
-    s.output.samples = 10;
     return hkmc::kmc::Simulation(s);
   }();
   return sim;

@@ -53,25 +53,32 @@ kmc::RunSpec mixed_spec_tabulated() {
   return s;
 }
 
+// Every stored hop rate equals the model's rate for the current occupancy
+// (bitwise); the non-zero ones are added to `distinct`. Returns the number of zeros.
+int check_stored_rates(const kmc::KmcEngine& engine, const kmc::Simulation& sim, std::set<double>& distinct) {
+  std::string buffer;
+  int zeros = 0;
+  for (int d = 0; d < static_cast<int>(engine.defects().size()); ++d) {
+    const int site = engine.defects()[d].site;
+    const auto& slots = sim.model().catalog().slots(sim.model().supercell().mobile_of(site));
+    for (int k = 0; k < static_cast<int>(slots.size()); ++k) {
+      const double expect = sim.model().hop_rate(site, k, engine.occupancy(), buffer).rate_hz;
+      REQUIRE(engine.rate_hz(d, k) == expect);
+      if (expect > 0) distinct.insert(expect); else ++zeros;
+    }
+  }
+  return zeros;
+}
+
 void check_incremental_equals_recompute(const kmc::RunSpec& spec) {
   kmc::Simulation sim(spec);
   kmc::KmcEngine engine(sim.model(), sim.initial_configuration(0), 3, 0);
   std::set<double> distinct_rates;
-  std::string buffer;
   for (int block = 0; block < 30; ++block) {
     for (int k = 0; k < 100; ++k) REQUIRE(engine.step());
     CHECK(engine.total_rate_hz() ==
           doctest::Approx(engine.recomputed_total_rate_hz()).epsilon(1e-12).scale(0));
-    // Every stored hop rate equals the model's rate for the current occupancy.
-    for (int d = 0; d < static_cast<int>(engine.defects().size()); ++d) {
-      const int site = engine.defects()[d].site;
-      const auto& slots = sim.model().catalog().slots(sim.model().supercell().mobile_of(site));
-      for (int k = 0; k < static_cast<int>(slots.size()); ++k) {
-        const double expect = sim.model().hop_rate(site, k, engine.occupancy(), buffer).rate_hz;
-        REQUIRE(engine.rate_hz(d, k) == expect);
-        if (expect > 0) distinct_rates.insert(expect);
-      }
-    }
+    check_stored_rates(engine, sim, distinct_rates);
   }
   // Not trivial: many different rates (environments, field directions,
   // species), and interstitial moves as well as vacancy hops occurred.
@@ -334,21 +341,11 @@ TEST_CASE("incremental rates equal a full recompute: I-Br pairs only (rates that
   kmc::Simulation sim(spec);
   REQUIRE(sim.model().vacancy_hops(0) != nullptr);
   kmc::KmcEngine engine(sim.model(), sim.initial_configuration(0), 11, 0);
-  std::string buffer;
   std::set<double> distinct_rates;
   int empty_targets = 0;
   for (int step = 0; step < 3000; ++step) {
     REQUIRE(engine.step());
-    if (step % 10 != 9) continue;
-    for (int d = 0; d < static_cast<int>(engine.defects().size()); ++d) {
-      const int site = engine.defects()[d].site;
-      const auto& slots = sim.model().catalog().slots(sim.model().supercell().mobile_of(site));
-      for (int k = 0; k < static_cast<int>(slots.size()); ++k) {
-        const double expect = sim.model().hop_rate(site, k, engine.occupancy(), buffer).rate_hz;
-        REQUIRE(engine.rate_hz(d, k) == expect);
-        if (expect > 0) distinct_rates.insert(expect); else ++empty_targets;
-      }
-    }
+    if (step % 10 == 9) empty_targets += check_stored_rates(engine, sim, distinct_rates);
   }
   CHECK(distinct_rates.size() > 20);
   CHECK(empty_targets > 1000);  // vacancy pairs: hops onto a changed (vacated or refilled) site occur
